@@ -1,0 +1,56 @@
+/**
+ * Errors inside a frame are values (DESIGN rule 5). Every code is listed here once, documented and
+ * stable, like Zeek's weird names. Protocols add their own codes as `<abbrev>.<what>`; the generic
+ * ones below are used by the frame loop for every protocol.
+ */
+export type IssueKind = 'truncated' | 'malformed' | 'unsupported' | 'bug' | 'checksum';
+
+export type IssueCode = string;
+
+export interface Issue {
+  readonly kind: IssueKind;
+  readonly code: IssueCode;
+  /** Index of the layer in `frame.layers` the issue belongs to (-1: the frame itself). */
+  readonly layer: number;
+  /** Absolute offset in the chunk where the problem starts. */
+  readonly at: number;
+  readonly need?: number;
+  readonly have?: number;
+  /** Which length field made the claim: 'capture', 'ip.len', 'udp.length', … */
+  readonly lenSource?: string;
+  /** Free text for `bug` issues (the exception message). */
+  readonly message?: string;
+}
+
+/** Generic codes; `<proto>` stands for a protocol name. */
+export const ISSUE_CODES: Readonly<Record<string, string>> = {
+  '<proto>.short': 'the bytes end inside the fixed header (or its options); fields read so far are kept',
+  '<proto>.length_exceeds': 'a length field claims more bytes than the frame holds (lenSource names it)',
+  '<proto>.exception': 'the decoder threw; earlier layers are kept (a bug: please report it)',
+  '<proto>.bad_checksum': 'checksum verification was asked for and the checksum does not match',
+  'frame.linktype_unknown': 'no dissector for the link type; the whole frame stays raw',
+  'frame.decode_as_unknown': 'decode-as named a protocol the registry does not hold',
+  'ip.version_mismatch': 'IPv4 header whose version is not 4',
+  'ip.hdr_len_too_small': 'IPv4 IHL < 5 (RFC 791 §3.1)',
+  'ip.len_too_small': 'IPv4 total length smaller than the header',
+  'ipv6.version_mismatch': 'IPv6 header whose version is not 6',
+  'tcp.hdr_len_too_small': 'TCP data offset < 5 (RFC 9293 §3.1)',
+  'udp.length_too_small': 'UDP length between 1 and 7 (RFC 768)',
+};
+
+export const NO_ISSUES: readonly Issue[] = Object.freeze([]);
+
+export function issue(
+  kind: IssueKind,
+  code: IssueCode,
+  layer: number,
+  at: number,
+  extra?: Partial<Pick<Issue, 'need' | 'have' | 'lenSource' | 'message'>>,
+): Issue {
+  return extra ? { kind, code, layer, at, ...extra } : { kind, code, layer, at };
+}
+
+/** An issue that ends the chain (everything but checksum results). */
+export function isStopping(i: Issue): boolean {
+  return i.kind !== 'checksum';
+}

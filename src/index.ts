@@ -1,0 +1,37 @@
+/** pcapkit: the public surface (re-exports only). */
+
+export { type AnalyseOptions, analyse } from './api/analyse.js';
+export { build } from './api/build.js';
+export { type FrameStream, type ReadFramesOptions, readFrames, readFramesSync } from './api/read-frames.js';
+export { type Detected, detect } from './capture/detect.js';
+export * from './capture/info.js';
+export { LINKTYPE_NAMES, linktypeName } from './capture/linktypes.js';
+export { type CaptureReader, type ReadOptions, readCapture, readCaptureSync } from './capture/read.js';
+export type { Input } from './capture/source.js';
+export { PcapngWriter, PcapWriter, type RecordIn, writePcap, writePcapng } from './capture/write-pcap.js';
+export * from './core/addr.js';
+export { buildWith, type Part, type PayloadSpec, payload } from './core/build.js';
+export { Bytes, Cursor, fromHex, hex } from './core/bytes.js';
+export * from './core/checksum.js';
+export { createDissector, type DissectOptions, type Dissector, details } from './core/dissect.js';
+export * from './core/errors.js';
+export * from './core/fields.js';
+export * from './core/frame.js';
+export * from './core/issue.js';
+export * from './core/options.js';
+export type {
+  BuildCtx,
+  BuiltLayer,
+  Codec,
+  DetailsOf,
+  FieldsOf,
+  LayerSpec,
+  Next,
+  OptionHandler,
+  Protocol,
+  ProtocolDef,
+  Table,
+} from './core/protocol.js';
+export { defineProtocol, Need, need } from './core/protocol.js';
+export { createRegistry, lowFirst, type Registry } from './core/registry.js';
+export * from './protocols/index.js';

@@ -1,0 +1,25 @@
+/**
+ * The built-in protocols: one line each, in one array (no side-effect imports). A user's registry is
+ * `createRegistry([...builtins, mine])`.
+ */
+import type { Protocol } from '../core/protocol.js';
+import { createRegistry, type Registry } from '../core/registry.js';
+import { ethernet } from './ethernet.js';
+import { ipv4 } from './ipv4.js';
+import { tcp } from './tcp.js';
+import { udp } from './udp.js';
+
+export const builtins: readonly Protocol[] = Object.freeze([
+  // link
+  ethernet,
+  // internet
+  ipv4,
+  // transport
+  tcp,
+  udp,
+]);
+
+/** The registry every API uses unless given another. */
+export const defaultRegistry: Registry = createRegistry(builtins);
+
+export { ethernet, ipv4, tcp, udp };

@@ -1,0 +1,232 @@
+/**
+ * Internet Protocol version 4: RFC 791, with options from the IANA ip-parameters registry.
+ *
+ *  0       4       8              16    19                  31
+ *  +-------+-------+---------------+-----+-------------------+
+ *  |Version|  IHL  |  DSCP   |ECN  |     Total Length        |
+ *  |     Identification            |Flags|  Fragment Offset  |
+ *  |   TTL         |   Protocol    |    Header Checksum      |
+ *  |                      Source Address                     |
+ *  |                   Destination Address                   |
+ *  |                  Options (IHL > 5)                      |
+ */
+import { ipv4ToString } from '../core/addr.js';
+import type { Bytes } from '../core/bytes.js';
+import { inetChecksum } from '../core/checksum.js';
+import { decodeTlv, encodeTlv, type OptionIn, type TlvSpec, tlvLength, u16Handler } from '../core/options.js';
+import {
+  type Codec,
+  defineProtocol,
+  type FieldsOf,
+  flag,
+  ipv4Field,
+  type OptionHandler,
+  u8,
+  u16,
+} from '../core/protocol.js';
+import { IP_PROTOCOLS } from './names/ip-protocols.js';
+
+/** IANA "IP Option Numbers": the full type byte (copied flag, class, number). */
+export const IPV4_OPTION_NAMES: Readonly<Record<number, string>> = {
+  0: 'eool',
+  1: 'nop',
+  7: 'rr',
+  10: 'zsu',
+  11: 'mtup',
+  12: 'mtur',
+  15: 'encode',
+  25: 'qs',
+  30: 'exp',
+  68: 'ts',
+  82: 'tr',
+  94: 'exp',
+  130: 'sec',
+  131: 'lsr',
+  133: 'esec',
+  134: 'cipso',
+  136: 'sid',
+  137: 'ssr',
+  142: 'visa',
+  144: 'imitd',
+  145: 'eip',
+  147: 'addext',
+  148: 'rtralt',
+  149: 'sdb',
+  151: 'dps',
+  152: 'ump',
+  158: 'exp',
+  205: 'finn',
+  222: 'exp',
+};
+
+/** Record Route, Loose/Strict Source Route (RFC 791 §3.1): pointer + a list of addresses. */
+const route = (name: string): OptionHandler => ({
+  name,
+  decode(b: Bytes, s: number, e: number) {
+    if (e - s < 1) return { malformed: true };
+    const route: string[] = [];
+    for (let p = s + 1; p + 4 <= e; p += 4) route.push(ipv4ToString(b.dv.getUint32(p)));
+    return { pointer: b.u8[s], route };
+  },
+});
+
+/** Internet Timestamp (RFC 791 §3.1): pointer, overflow, flag; timestamps or (address, timestamp) pairs. */
+const timestamp: OptionHandler = {
+  name: 'ts',
+  decode(b, s, e) {
+    if (e - s < 2) return { malformed: true };
+    const oflw = b.u8[s + 1] >>> 4;
+    const flg = b.u8[s + 1] & 0x0f;
+    const entries: { address?: string; timestamp: number }[] = [];
+    const step = flg === 0 ? 4 : 8;
+    for (let p = s + 2; p + step <= e; p += step) {
+      if (flg === 0) entries.push({ timestamp: b.dv.getUint32(p) });
+      else entries.push({ address: ipv4ToString(b.dv.getUint32(p)), timestamp: b.dv.getUint32(p + 4) });
+    }
+    return { pointer: b.u8[s], overflow: oflw, flag: flg, entries };
+  },
+};
+
+/** Security (RFC 1108 §2): classification level and protection authority flag bytes. */
+const security: OptionHandler = {
+  name: 'sec',
+  decode(b, s, e) {
+    if (e - s < 1) return { malformed: true };
+    const authority: number[] = [];
+    for (let p = s + 1; p < e; p++) authority.push(b.u8[p]);
+    return { level: b.u8[s], authority };
+  },
+};
+
+/** Traceroute (RFC 1393): ID, outbound and return hop counts, originator address. */
+const traceroute: OptionHandler = {
+  name: 'tr',
+  decode(b, s, e) {
+    if (e - s < 10) return { malformed: true };
+    return {
+      id: b.dv.getUint16(s),
+      outboundHops: b.dv.getUint16(s + 2),
+      returnHops: b.dv.getUint16(s + 4),
+      originator: ipv4ToString(b.dv.getUint32(s + 6)),
+    };
+  },
+};
+
+/** Quick-Start (RFC 4782 §3.1): function, rate, QS TTL, nonce. */
+const quickStart: OptionHandler = {
+  name: 'qs',
+  decode(b, s, e) {
+    if (e - s < 6) return { malformed: true };
+    const w = b.dv.getUint32(s + 2);
+    return { func: b.u8[s] >>> 4, rate: b.u8[s] & 0x0f, ttl: b.u8[s + 1], nonce: w >>> 2 };
+  },
+};
+
+/** CIPSO (FIPS 188 / draft-ietf-cipso): domain of interpretation + tags. */
+const cipso: OptionHandler = {
+  name: 'cipso',
+  decode(b, s, e) {
+    if (e - s < 4) return { malformed: true };
+    const tags: { type: number; length: number }[] = [];
+    for (let p = s + 4; p + 2 <= e; ) {
+      const l = b.u8[p + 1];
+      tags.push({ type: b.u8[p], length: l });
+      if (l < 2) break;
+      p += l;
+    }
+    return { doi: b.dv.getUint32(s), tags };
+  },
+};
+
+export const IPV4_OPTION_HANDLERS: Readonly<Record<number, OptionHandler<any>>> = {
+  0: { name: 'eool', decode: () => ({}) },
+  1: { name: 'nop', decode: () => ({}) },
+  7: route('rr'),
+  11: u16Handler('mtup', 'mtu'), // RFC 1063
+  12: u16Handler('mtur', 'mtu'),
+  25: quickStart,
+  68: timestamp,
+  82: traceroute,
+  130: security,
+  131: route('lsr'),
+  134: cipso,
+  136: u16Handler('sid', 'streamId'), // RFC 791 Stream ID
+  137: route('ssr'),
+  148: u16Handler('rtralt', 'value'), // RFC 2113 Router Alert
+};
+
+const IPV4_OPTIONS: TlvSpec = {
+  table: 'ipv4.option',
+  single: new Set([0, 1]),
+  end: 0,
+  lenIncludesHeader: true,
+  names: IPV4_OPTION_NAMES,
+  padTo: 4,
+  padByte: 0,
+};
+
+const options: Codec<any, readonly OptionIn[]> = {
+  decode: (b, start, end, _f, reg) => decodeTlv(IPV4_OPTIONS, b, start, end, reg),
+  encode: (b, at, v, _f, reg) => encodeTlv(IPV4_OPTIONS, b, at, v, reg),
+  encodingLength: (v, _f, reg) => tlvLength(IPV4_OPTIONS, v, reg),
+};
+
+export const ipv4 = defineProtocol({
+  name: 'ipv4',
+  abbrev: 'ip',
+  alias: 'IPv4',
+  title: 'Internet Protocol Version 4',
+  layer: 'internet',
+  header: {
+    version: u8(0, { mask: 0xf0, default: 4 }),
+    hdrLen: u8(0, { mask: 0x0f, scale: 4, default: 20 }), // ip.hdr_len in bytes; RFC 791 counts 32-bit words
+    dsfield: u8(1, { base: 'hex' }),
+    dscp: u8(1, { mask: 0xfc, tshark: 'ip.dsfield.dscp' }), // RFC 2474
+    ecn: u8(1, { mask: 0x03, tshark: 'ip.dsfield.ecn' }), // RFC 3168
+    len: u16(2),
+    id: u16(4, { base: 'hex' }),
+    flags: u8(6, { mask: 0xe0, base: 'hex' }),
+    rb: flag(6, 0x80, { tshark: 'ip.flags.rb' }),
+    df: flag(6, 0x40, { tshark: 'ip.flags.df' }),
+    mf: flag(6, 0x20, { tshark: 'ip.flags.mf' }),
+    fragOffset: u16(6, { mask: 0x1fff }), // ip.frag_offset, in 8-octet units as RFC 791 counts them
+    ttl: u8(8, { default: 64 }),
+    proto: u8(9, { names: IP_PROTOCOLS }),
+    checksum: u16(10, { base: 'hex' }),
+    src: ipv4Field(12),
+    dst: ipv4Field(16),
+  },
+  bind: { ethertype: [0x0800], linktype: [228], 'ip.proto': [4] },
+  selector: { table: 'ip.proto', field: 'proto' },
+  rest: options,
+  check: (f) =>
+    f.version !== 4
+      ? 'ip.version_mismatch'
+      : f.hdrLen < 20
+        ? 'ip.hdr_len_too_small'
+        : f.len !== 0 && f.len < f.hdrLen
+          ? 'ip.len_too_small'
+          : undefined,
+  headerLen: (f) => f.hdrLen,
+  // Total length 0 is what TSO/GSO captures show: trust the captured bytes (as Wireshark does).
+  payloadLen: (f, avail) => (f.len === 0 ? avail : f.len - f.hdrLen),
+  lenSource: 'ip.len',
+  fragment: (f) => f.mf === 1 || f.fragOffset !== 0,
+  // A non-first fragment carries no upper-layer header: it stays raw until reassembly (stages/ip-defrag).
+  next: (f) => (f.fragOffset !== 0 ? undefined : { table: 'ip.proto', key: f.proto }),
+  verify: (b, l) => inetChecksum(b.u8, l.start, l.hdrEnd) === 0,
+  derive: (_given, size) => ({ hdrLen: size.header, len: size.header + size.payload }),
+  finish: (given, l, ctx) => {
+    if (given.checksum !== undefined) return;
+    const dv = ctx.b.dv;
+    dv.setUint16(l.at + 10, 0);
+    dv.setUint16(l.at + 10, inetChecksum(ctx.b.u8, l.at, l.hdrEnd));
+  },
+  handlers: { 'ipv4.option': IPV4_OPTION_HANDLERS },
+  summary: (f) => `${ipv4ToString(f.src)} → ${ipv4ToString(f.dst)} ${IP_PROTOCOLS[f.proto] ?? f.proto}`,
+});
+declare module '../core/frame.js' {
+  interface LayerMap {
+    ipv4: FieldsOf<typeof ipv4>;
+  }
+}

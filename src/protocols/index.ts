@@ -6,6 +6,7 @@ import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { ethernet } from './ethernet.js';
 import { ipv4 } from './ipv4.js';
+import { ipv6 } from './ipv6.js';
 import { tcp } from './tcp.js';
 import { udp } from './udp.js';
 
@@ -14,6 +15,7 @@ export const builtins: readonly Protocol[] = Object.freeze([
   ethernet,
   // internet
   ipv4,
+  ipv6,
   // transport
   tcp,
   udp,
@@ -22,4 +24,4 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, ipv4, tcp, udp };
+export { ethernet, ipv4, ipv6, tcp, udp };

@@ -107,3 +107,21 @@ test('analyse: a length field claiming too much is recorded with its source and 
   assert.equal(f.issues[0].lenSource, 'ip.len');
   assert.ok(find(f, 'udp'));
 });
+
+test('build → analyse: IPv6/UDP checksum uses the IPv6 pseudo-header', async () => {
+  const { ipv6 } = await import('../../src/protocols/ipv6.js');
+  const { ip6 } = await import('../../src/index.js');
+  const bytes = build(
+    ethernet.make(),
+    ipv6.make({ src: ip6('2001:db8::1'), dst: ip6('2001:db8::2'), flow: 0x12345 }),
+    udp.make({ srcport: 546, dstport: 547 }),
+    payload('dhcp6'),
+  );
+  const f = analyse(bytes, { checksums: true });
+  assert.deepEqual(f.issues, []);
+  const l = find(f, 'ipv6')!;
+  assert.equal(l.fields.nxt, 17);
+  assert.equal(l.fields.plen, 13);
+  assert.equal(l.fields.flow, 0x12345);
+  assert.equal(find(f, 'ethernet')!.fields.type, 0x86dd);
+});

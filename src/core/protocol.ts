@@ -83,6 +83,9 @@ export interface LayerSpec<F = any, D = any> {
   readonly rest?: D;
 }
 
+export type ComputedValue = string | number | readonly (string | number)[] | undefined;
+export type ComputedField = (layer: Layer, frame: RawFrame, reg: Registry) => ComputedValue;
+
 export interface ProtocolDef<N extends string, F, D> {
   /** Our name, lower case: 'ipv4'. The key in LayerMap and in `find()`. */
   readonly name: N;
@@ -131,6 +134,11 @@ export interface ProtocolDef<N extends string, F, D> {
   probe?(b: Bytes, at: number, end: number): boolean;
   /** Option handlers this protocol brings (table → kind → handler). */
   readonly handlers?: Readonly<Record<string, Readonly<Record<number, OptionHandler<any>>>>>;
+  /**
+   * Values tshark shows that are not fixed-header fields (tcp.len, tcp.option_kind, ip.opt.type): full
+   * tshark name → value(s). Used by the conformance tool, the display filter and reports.
+   */
+  readonly computed?: Readonly<Record<string, ComputedField>>;
   /** One line for the tree view and verbose output. */
   summary?(f: F): string;
 }

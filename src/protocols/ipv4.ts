@@ -223,6 +223,10 @@ export const ipv4 = defineProtocol({
     dv.setUint16(l.at + 10, inetChecksum(ctx.b.u8, l.at, l.hdrEnd));
   },
   handlers: { 'ipv4.option': IPV4_OPTION_HANDLERS },
+  computed: {
+    'ip.opt.type': (l, fr, reg) =>
+      l.hdrEnd - l.start > 20 ? options.decode(fr.bytes, l.start + 20, l.hdrEnd, l.fields, reg).map((o) => o.kind) : undefined,
+  },
   summary: (f) => `${ipv4ToString(f.src)} → ${ipv4ToString(f.dst)} ${IP_PROTOCOLS[f.proto] ?? f.proto}`,
 });
 declare module '../core/frame.js' {

@@ -234,6 +234,11 @@ export const tcp = defineProtocol({
     ctx.b.dv.setUint16(l.at + 16, fold(sum16(ctx.b.u8, l.at, l.end, ps)));
   },
   handlers: { 'tcp.option': TCP_OPTION_HANDLERS },
+  computed: {
+    'tcp.len': (l) => l.end - l.hdrEnd,
+    'tcp.option_kind': (l, fr, reg) =>
+      l.hdrEnd - l.start > 20 ? options.decode(fr.bytes, l.start + 20, l.hdrEnd, l.fields, reg).map((o) => o.kind) : undefined,
+  },
   summary: (f) => `${f.srcport} → ${f.dstport} [${tcpFlagString(f.flags)}] seq=${f.seq} ack=${f.ack} win=${f.window}`,
 });
 declare module '../core/frame.js' {

@@ -225,7 +225,9 @@ export const ipv4 = defineProtocol({
   handlers: { 'ipv4.option': IPV4_OPTION_HANDLERS },
   computed: {
     'ip.opt.type': (l, fr, reg) =>
-      l.hdrEnd - l.start > 20 ? options.decode(fr.bytes, l.start + 20, l.hdrEnd, l.fields, reg).map((o) => o.kind) : undefined,
+      l.hdrEnd - l.start > 20
+        ? options.decode(fr.bytes, l.start + 20, l.hdrEnd, l.fields, reg).map((o) => o.kind)
+        : undefined,
   },
   summary: (f) => `${ipv4ToString(f.src)} → ${ipv4ToString(f.dst)} ${IP_PROTOCOLS[f.proto] ?? f.proto}`,
 });

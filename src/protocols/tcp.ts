@@ -237,7 +237,9 @@ export const tcp = defineProtocol({
   computed: {
     'tcp.len': (l) => l.end - l.hdrEnd,
     'tcp.option_kind': (l, fr, reg) =>
-      l.hdrEnd - l.start > 20 ? options.decode(fr.bytes, l.start + 20, l.hdrEnd, l.fields, reg).map((o) => o.kind) : undefined,
+      l.hdrEnd - l.start > 20
+        ? options.decode(fr.bytes, l.start + 20, l.hdrEnd, l.fields, reg).map((o) => o.kind)
+        : undefined,
   },
   summary: (f) => `${f.srcport} → ${f.dstport} [${tcpFlagString(f.flags)}] seq=${f.seq} ack=${f.ack} win=${f.window}`,
 });

@@ -34,4 +34,6 @@ export type {
 } from './core/protocol.js';
 export { defineProtocol, Need, need } from './core/protocol.js';
 export { createRegistry, lowFirst, type Registry } from './core/registry.js';
+export { compose, type Stage } from './core/stage.js';
+export type * from './core/stream.js';
 export * from './protocols/index.js';

@@ -79,6 +79,13 @@ export type AnyLayer = [KnownName] extends [never]
 export interface Frame extends RawFrame {
   readonly layers: readonly Layer[];
   readonly issues: readonly Issue[];
+  /**
+   * Set by stages, absent otherwise: the flow index (tshark's tcp.stream / udp.stream numbering),
+   * datagrams this frame completed (IP defragmentation), and application messages this frame completed.
+   */
+  readonly flow?: number;
+  readonly reassembled?: readonly unknown[];
+  readonly messages?: readonly unknown[];
 }
 
 /** The layer named `name` (first match, outermost first), typed through LayerMap. */

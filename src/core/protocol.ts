@@ -8,6 +8,7 @@ import type { Header } from './fields.js';
 import type { Layer, LayerKind, RawFrame } from './frame.js';
 import type { IssueCode } from './issue.js';
 import type { Registry } from './registry.js';
+import type { StreamParserFactory } from './stream.js';
 
 export * from './fields.js';
 
@@ -139,6 +140,8 @@ export interface ProtocolDef<N extends string, F, D> {
    * tshark name → value(s). Used by the conformance tool, the display filter and reports.
    */
   readonly computed?: Readonly<Record<string, ComputedField>>;
+  /** Application protocols: a parser for one direction of a reassembled TCP stream (core/stream.ts). */
+  readonly stream?: StreamParserFactory;
   /** One line for the tree view and verbose output. */
   summary?(f: F): string;
 }

@@ -21,6 +21,8 @@ export interface SourceOptions {
   readonly chunkSize?: number;
   /** Stream used for '-' (default process.stdin). */
   readonly stdin?: NodeJS.ReadableStream;
+  /** Called with the size of every raw (possibly compressed) chunk read: progress bars. */
+  readonly onRead?: (bytes: number) => void;
 }
 
 export const DEFAULT_CHUNK = 1 << 20;
@@ -59,6 +61,7 @@ async function* fileChunks(path: string, opts: SourceOptions): AsyncGenerator<Ui
         throw new PcapkitError('ERR_IO', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
       }
       if (n === 0) return;
+      opts.onRead?.(n);
       yield n === size ? buf : buf.subarray(0, n);
     }
   } finally {
@@ -69,10 +72,14 @@ async function* fileChunks(path: string, opts: SourceOptions): AsyncGenerator<Ui
 async function* streamChunks(
   it: AsyncIterable<unknown> | Iterable<unknown>,
   signal: AbortSignal | undefined,
+  onRead?: (bytes: number) => void,
 ): AsyncGenerator<Uint8Array> {
   for await (const c of it as AsyncIterable<unknown>) {
     if (signal?.aborted) throw abortError(signal);
-    if (c instanceof Uint8Array) yield c;
+    if (c instanceof Uint8Array) {
+      onRead?.(c.length);
+      yield c;
+    }
     else if (typeof c === 'string') yield new TextEncoder().encode(c);
     else if (c instanceof ArrayBuffer) yield new Uint8Array(c);
     else throw new PcapkitError('ERR_IO', 'the input stream gave something that is not bytes');
@@ -97,7 +104,8 @@ async function* webStreamChunks(rs: ReadableStream<Uint8Array>, signal: AbortSig
 /** Raw (possibly compressed) chunks of an input. */
 export function rawChunks(input: Input, opts: SourceOptions = {}): AsyncIterable<Uint8Array> {
   if (typeof input === 'string') {
-    if (input === '-') return streamChunks((opts.stdin ?? process.stdin) as AsyncIterable<unknown>, opts.signal);
+    if (input === '-')
+      return streamChunks((opts.stdin ?? process.stdin) as AsyncIterable<unknown>, opts.signal, opts.onRead);
     return fileChunks(input, opts);
   }
   if (input instanceof URL) return fileChunks(input.pathname, opts);

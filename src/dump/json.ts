@@ -1,0 +1,66 @@
+/**
+ * JSON report: one document, PyPCAPKit's block names as keys ("Global Header", "Frame 1", …), one
+ * block per line. The closing brace is written by `close()`, which the run calls in `finally`, so the
+ * document is valid after an error, an abort or a malformed frame (a frame that cannot be formatted
+ * becomes a record with a `dump.exception` issue).
+ */
+import type { CaptureInfo } from '../capture/info.js';
+import type { Frame } from '../core/frame.js';
+import { BlockTracker, type NamedRecord } from './blocks.js';
+import type { DumpContext, Dumper, DumperFactory, Sink } from './dumper.js';
+import { Formatter } from './fmt.js';
+
+class JsonDumper implements Dumper {
+  private fmt: Formatter | undefined;
+  private blocks: BlockTracker | undefined;
+  private first = true;
+  private opened = false;
+  constructor(
+    private readonly sink: Sink,
+    private readonly ctx: DumpContext,
+  ) {}
+
+  private entries(list: readonly NamedRecord[]): string {
+    let s = '';
+    for (const [name, rec] of list) {
+      s += `${this.first ? '\n' : ',\n'}${JSON.stringify(name)}:${JSON.stringify(rec)}`;
+      this.first = false;
+    }
+    return s;
+  }
+
+  open(info: CaptureInfo) {
+    this.opened = true;
+    this.fmt = new Formatter({
+      registry: this.ctx.registry,
+      pcapng: info.format === 'pcapng',
+      bytes: this.ctx.options.bytes,
+    });
+    if (!this.ctx.options.headerless) this.blocks = new BlockTracker(info);
+    return this.sink.write(`{${this.blocks ? this.entries(this.blocks.take(1)) : ''}`);
+  }
+
+  write(frames: readonly Frame[]) {
+    const fmt = this.fmt!;
+    let s = '';
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      if (this.blocks) s += this.entries(this.blocks.take(f.n));
+      s += `${this.first ? '\n' : ',\n'}"Frame ${f.n}":${fmt.safeJson(f)}`;
+      this.first = false;
+    }
+    return this.sink.write(s);
+  }
+
+  async close() {
+    let s = this.opened ? '' : '{';
+    if (this.blocks) s += this.entries(this.blocks.take(Number.POSITIVE_INFINITY));
+    await this.sink.write(`${s}\n}\n`);
+  }
+}
+
+export const json: DumperFactory = {
+  name: 'json',
+  extension: '.json',
+  create: (sink, ctx) => new JsonDumper(sink, ctx),
+};

@@ -1,0 +1,76 @@
+/**
+ * Engines turn an input into batches of dissected frames (DESIGN §3.9). Each declares what it
+ * supports; asking for something it cannot do is a usage error at the start, or a loud warning for
+ * features that only make the run faster (never a silent zero-frame run, PyPCAPKit #399/#386).
+ * Engines live in a registry value users extend: `defaultEngines.with(myEngine)`.
+ */
+import type { CaptureInfo } from '../capture/info.js';
+import type { ReadOptions } from '../capture/read.js';
+import type { Input } from '../capture/source.js';
+import type { Frame, LayerKind } from '../core/frame.js';
+import type { Registry } from '../core/registry.js';
+
+/** What an engine can honour. */
+export type Feature =
+  | 'pcap'
+  | 'pcapng'
+  | 'compressed'
+  | 'stdin'
+  | 'stream' // input given as bytes, a Node or web stream, or an iterable
+  | 'registry' // user protocols and decode-as
+  | 'stopAt'
+  | 'details'
+  | 'checksums'
+  | 'reassembly'
+  | 'trace'
+  | (string & {});
+
+export interface EngineOptions {
+  readonly registry: Registry;
+  readonly stopAt?: { readonly layer?: LayerKind | 'none' | 'raw'; readonly protocol?: string };
+  readonly details?: boolean;
+  readonly checksums?: boolean;
+  /** Stop after this many frames (tshark -c). */
+  readonly limit?: number;
+  readonly signal?: AbortSignal;
+  /** Reader options: chunk size, stdin stream, record caps, and `onRead` for progress. */
+  readonly read?: ReadOptions;
+}
+
+/** One engine run: capture information once the header is read, and the frames. */
+export interface EngineRun {
+  readonly info: Promise<CaptureInfo>;
+  batches(): AsyncIterable<readonly Frame[]>;
+}
+
+export interface Engine {
+  /** 'default' | 'pipeline' | 'server' | 'tshark' | 'dpkt' | 'scapy' | yours. */
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly description?: string;
+  readonly supports: ReadonlySet<Feature>;
+  /** Throw a PcapkitError('ERR_ENGINE_MISSING', 'install …') when a dependency is absent. */
+  available?(): void | Promise<void>;
+  open(input: Input, o: EngineOptions): EngineRun;
+}
+
+export interface EngineRegistry {
+  get(name: string): Engine | undefined;
+  names(): readonly string[];
+  /** A new registry with these engines added (same name: the later one wins). */
+  with(...engines: Engine[]): EngineRegistry;
+}
+
+export function createEngines(list: readonly Engine[]): EngineRegistry {
+  const byName = new Map<string, Engine>();
+  for (const e of list) {
+    byName.set(e.name.toLowerCase(), e);
+    for (const a of e.aliases ?? []) byName.set(a.toLowerCase(), e);
+  }
+  const primary = [...new Set(list.map((e) => e.name))];
+  return Object.freeze({
+    get: (n: string) => byName.get(n.toLowerCase()),
+    names: () => primary,
+    with: (...more: Engine[]) => createEngines([...list.filter((e) => !more.some((m) => m.name === e.name)), ...more]),
+  });
+}

@@ -1,0 +1,9 @@
+/** The built-in engines: one line each. The engines issue adds pipeline, server, tshark, dpkt, scapy. */
+import { defaultEngine } from './default.js';
+import { createEngines, type Engine, type EngineRegistry } from './engine.js';
+
+export const builtinEngines: readonly Engine[] = Object.freeze([defaultEngine]);
+
+export const defaultEngines: EngineRegistry = createEngines(builtinEngines);
+
+export { defaultEngine };

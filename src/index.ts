@@ -2,7 +2,23 @@
 
 export { type AnalyseOptions, analyse } from './api/analyse.js';
 export { build } from './api/build.js';
+export { type DumpOptions, dump } from './api/dump.js';
+export { type Extraction, type ExtractStats, extract } from './api/extract.js';
+export {
+  type DecodeAsRule,
+  type ExtractOptions,
+  LAYERS,
+  type LayerName,
+  type OutputTarget,
+  type ProgressInfo,
+  parseDecodeAs,
+  type ReassembleOptions,
+  type ResolvedOptions,
+  type TraceOptions,
+} from './api/options.js';
 export { type FrameStream, type ReadFramesOptions, readFrames, readFramesSync } from './api/read-frames.js';
+export { reassemble } from './api/reassemble.js';
+export { trace } from './api/trace.js';
 export { type Detected, detect } from './capture/detect.js';
 export * from './capture/info.js';
 export { LINKTYPE_NAMES, linktypeName } from './capture/linktypes.js';
@@ -36,4 +52,12 @@ export { defineProtocol, Need, need } from './core/protocol.js';
 export { createRegistry, lowFirst, type Registry } from './core/registry.js';
 export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
+export * from './core/warnings.js';
+export * from './dump/dumper.js';
+export { Formatter, fieldValue, hexOf, toPlain } from './dump/fmt.js';
+export { builtinDumpers, defaultDumpers, json, ndjson, pcap, pcapng, plist, tree } from './dump/index.js';
+export type { Engine, EngineOptions, EngineRegistry, EngineRun, Feature } from './engines/engine.js';
+export { createEngines } from './engines/engine.js';
+export { builtinEngines, defaultEngine, defaultEngines } from './engines/index.js';
 export * from './protocols/index.js';
+export type { RunResults, StageContext } from './stages/index.js';

@@ -6,13 +6,18 @@ import { Bytes } from '../core/bytes.js';
 import { createDissector, type DissectOptions } from '../core/dissect.js';
 import { PcapkitError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
+import { NO_ISSUES } from '../core/issue.js';
 import { defineProtocol } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
 import { defaultRegistry } from '../protocols/index.js';
 
 export interface AnalyseOptions extends Partial<Omit<DissectOptions, 'registry'>> {
   readonly linktype?: number;
-  /** Start dissecting at this protocol (by name) instead of at the link type. */
+  /**
+   * Start dissecting at this protocol (by name) instead of at the link type; 'auto' tries every
+   * registered application protocol's heuristic probe in registry order (PyPCAPKit 0.x's analyse:
+   * FTP, HTTP/1, HTTP/2 …) and leaves the bytes raw when none claims them.
+   */
   readonly protocol?: string;
   readonly registry?: Registry;
 }
@@ -22,6 +27,12 @@ const ANALYSE_LINKTYPE = 0x7fff_fffe;
 export function analyse(data: Uint8Array, opts: AnalyseOptions = {}): Frame {
   let reg = opts.registry ?? defaultRegistry;
   let linktype = opts.linktype ?? 1;
+  if (opts.protocol === 'auto') {
+    const b = new Bytes(data);
+    const guess = reg.protocols.find((p) => p.layer === 'application' && p.probe?.(b, 0, data.length) === true);
+    if (guess === undefined) return { ...rawOf(data, linktype), layers: [], issues: NO_ISSUES };
+    return analyse(data, { ...opts, protocol: guess.name });
+  }
   if (opts.protocol !== undefined) {
     const p = reg.byName(opts.protocol);
     if (!p) throw new PcapkitError('ERR_PROTOCOL', `unknown protocol '${opts.protocol}'`);

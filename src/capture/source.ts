@@ -79,8 +79,7 @@ async function* streamChunks(
     if (c instanceof Uint8Array) {
       onRead?.(c.length);
       yield c;
-    }
-    else if (typeof c === 'string') yield new TextEncoder().encode(c);
+    } else if (typeof c === 'string') yield new TextEncoder().encode(c);
     else if (c instanceof ArrayBuffer) yield new Uint8Array(c);
     else throw new PcapkitError('ERR_IO', 'the input stream gave something that is not bytes');
   }

@@ -141,10 +141,7 @@ interface LayerFormat {
   readonly hasRest: boolean;
 }
 
-function compileJson(
-  header: Header,
-  keyOf: (k: string) => string,
-): ((f: any, u8: Uint8Array) => string) | undefined {
+function compileJson(header: Header, keyOf: (k: string) => string): ((f: any, u8: Uint8Array) => string) | undefined {
   const entries = Object.entries(header);
   if (entries.length === 0) return () => '';
   const parts: string[] = [];

@@ -66,7 +66,8 @@ class PcapngDumper implements Dumper {
   ) {}
   open(info: CaptureInfo) {
     const o = this.ctx.options;
-    const nano = o.nanosecond ?? (info.pcap ? info.pcap.nanosecond : interfacesOf(info).some((i) => i.ticksPerSecond > 1_000_000));
+    const nano =
+      o.nanosecond ?? (info.pcap ? info.pcap.nanosecond : interfacesOf(info).some((i) => i.ticksPerSecond > 1_000_000));
     const first = info.sections[0];
     this.w = new PcapngWriter({
       byteOrder: o.byteOrder ?? 'little',

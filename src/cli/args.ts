@@ -1,0 +1,380 @@
+/**
+ * Flags → an `extract()` options object. The CLI only parses; the library does the work (DESIGN
+ * §3.1). Each flag is one row of FLAGS (name, short letter, help, and how it changes the options),
+ * so a feature adds its flags by adding rows (reassembly: --reassemble, --trace, -z …) and help
+ * follows. Parsing is node:util parseArgs (strict: an unknown flag is a usage error).
+ */
+import { parseArgs } from 'node:util';
+import { type ExtractOptions, LAYERS, type LayerName, parseDecodeAs, protocolByAnyName } from '../api/options.js';
+import { FormatError, PcapkitError, UsageError } from '../core/errors.js';
+import type { Registry } from '../core/registry.js';
+import type { DumperRegistry } from '../dump/dumper.js';
+import { defaultDumpers } from '../dump/index.js';
+import type { EngineRegistry } from '../engines/engine.js';
+import { defaultEngines } from '../engines/index.js';
+import { defaultRegistry } from '../protocols/index.js';
+
+/** Options being assembled from flags (ExtractOptions made writable, plus CLI-only switches). */
+export type CliOptions = { -readonly [K in keyof ExtractOptions]: ExtractOptions[K] } & {
+  /** Extra `dump` switches collected from flags. */
+  dumpOptions: Record<string, unknown>;
+};
+
+export interface CliState {
+  /** The input argument ('-' for stdin). */
+  input: string | undefined;
+  options: CliOptions;
+  quiet: boolean;
+  color: boolean;
+  help: boolean;
+  version: boolean;
+  /** -B/--buffer-save and -O/--buffer-path: copy stdin to a file while reading it. */
+  bufferSave: boolean;
+  bufferPath: string | undefined;
+  /** Format chosen by -j/-p/-t (lower precedence than -f). */
+  shortFormat: string | undefined;
+  /** Anything a flag wants to hand to main (e.g. a statistics request). */
+  extra: Record<string, unknown>;
+}
+
+export interface CliContext {
+  readonly registry: Registry;
+  readonly dumpers: DumperRegistry;
+  readonly engines: EngineRegistry;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface FlagSpec {
+  readonly name: string;
+  readonly short?: string;
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  /** Placeholder in help: FILE, FMT, N. */
+  readonly arg?: string;
+  readonly help: string;
+  readonly group: 'report' | 'dissection' | 'run' | 'reassembly' | 'general';
+  /** Apply the flag's value (a string, a boolean, or a list when `multiple`). */
+  apply(value: any, s: CliState, ctx: CliContext): void;
+}
+
+const count = (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new UsageError(`bad count '${v}' (expected a whole number)`);
+  return Number(v);
+};
+
+export const FLAGS: FlagSpec[] = [
+  // ── report
+  {
+    name: 'output',
+    short: 'o',
+    type: 'string',
+    arg: 'FILE',
+    group: 'report',
+    help: "report file ('-': stdout; a folder with -F); default out.<ext>",
+    apply: (v: string, s) => {
+      s.options.output = v;
+    },
+  },
+  {
+    name: 'format',
+    short: 'f',
+    type: 'string',
+    arg: 'FMT',
+    group: 'report',
+    help: 'report format: json, ndjson, plist, tree, pcap, pcapng (wins over -j/-p/-t)',
+    apply: (v: string, s, ctx) => {
+      if (!ctx.dumpers.get(v))
+        throw new FormatError(`unknown format '${v}' (known: ${ctx.dumpers.names().join(', ')})`);
+      s.options.format = v;
+    },
+  },
+  {
+    name: 'json',
+    short: 'j',
+    type: 'boolean',
+    group: 'report',
+    help: 'JSON report (same as -f json)',
+    apply: (v, s) => v && (s.shortFormat ??= 'json'),
+  },
+  {
+    name: 'plist',
+    short: 'p',
+    type: 'boolean',
+    group: 'report',
+    help: 'plist report (same as -f plist)',
+    apply: (v, s) => v && (s.shortFormat ??= 'plist'),
+  },
+  {
+    name: 'tree',
+    short: 't',
+    type: 'boolean',
+    group: 'report',
+    help: 'tree report (same as -f tree)',
+    apply: (v, s) => v && (s.shortFormat ??= 'tree'),
+  },
+  {
+    name: 'auto-extension',
+    short: 'a',
+    type: 'boolean',
+    group: 'report',
+    help: "append the format's extension to -o (and find x.pcap for input x)",
+    apply: (v, s) => {
+      s.options.extension = v === true;
+    },
+  },
+  {
+    name: 'files',
+    short: 'F',
+    type: 'boolean',
+    group: 'report',
+    help: 'one report file per frame in the folder given by -o (default out)',
+    apply: (v, s) => {
+      s.options.files = v === true;
+    },
+  },
+  {
+    name: 'force',
+    type: 'boolean',
+    group: 'report',
+    help: 'with -F: replace existing files instead of stopping',
+    apply: (v, s) => {
+      s.options.overwrite = v === true;
+    },
+  },
+  {
+    name: 'nofile',
+    type: 'boolean',
+    group: 'report',
+    help: 'write no report (with -v: list frames only)',
+    apply: (v, s) => {
+      s.options.nofile = v === true;
+    },
+  },
+  {
+    name: 'nanosecond',
+    type: 'boolean',
+    group: 'report',
+    help: 'pcap/pcapng report: nanosecond timestamps (default: as the input)',
+    apply: (v, s) => {
+      s.options.dumpOptions.nanosecond = v === true;
+    },
+  },
+  {
+    name: 'byteorder',
+    type: 'string',
+    arg: 'ORDER',
+    group: 'report',
+    help: 'pcap/pcapng report byte order: little or big',
+    apply: (v: string, s) => {
+      if (v !== 'little' && v !== 'big') throw new UsageError(`bad byte order '${v}' (expected little or big)`);
+      s.options.dumpOptions.byteOrder = v;
+    },
+  },
+  // ── dissection
+  {
+    name: 'layer',
+    short: 'L',
+    type: 'string',
+    arg: 'LAYER',
+    group: 'dissection',
+    help: `stop after this layer: ${LAYERS.join(', ')}`,
+    apply: (v: string, s) => {
+      if (!LAYERS.includes(v as LayerName))
+        throw new UsageError(`unknown layer '${v}' (expected ${LAYERS.join(', ')})`);
+      s.options.layer = v as LayerName;
+    },
+  },
+  {
+    name: 'protocol',
+    short: 'P',
+    type: 'string',
+    arg: 'PROTO',
+    group: 'dissection',
+    help: 'stop after this protocol (ipv4, tcp, …)',
+    apply: (v: string, s, ctx) => {
+      if (!protocolByAnyName(ctx.registry, v))
+        throw new PcapkitError(
+          'ERR_PROTOCOL',
+          `unknown protocol '${v}' (known: ${ctx.registry.protocols.map((p) => p.name).join(', ')})`,
+        );
+      s.options.protocol = v;
+    },
+  },
+  {
+    name: 'decode-as',
+    short: 'd',
+    type: 'string',
+    multiple: true,
+    arg: 'RULE',
+    group: 'dissection',
+    help: 'decode a port as a protocol, as tshark -d: tcp.port==8097,http2 (repeatable)',
+    apply: (v: string[], s, ctx) => {
+      for (const r of v) {
+        const rule = parseDecodeAs(r);
+        if (!protocolByAnyName(ctx.registry, rule.protocol))
+          throw new PcapkitError('ERR_PROTOCOL', `decode-as: unknown protocol '${rule.protocol}'`);
+      }
+      s.options.decodeAs = [...(s.options.decodeAs ?? []), ...v];
+    },
+  },
+  // ── run
+  {
+    name: 'engine',
+    short: 'E',
+    type: 'string',
+    arg: 'NAME',
+    group: 'run',
+    help: 'engine: default (more with plugins and the engines issue)',
+    apply: (v: string, s, ctx) => {
+      if (!ctx.engines.get(v))
+        throw new PcapkitError('ERR_ENGINE', `unknown engine '${v}' (known: ${ctx.engines.names().join(', ')})`);
+      s.options.engine = v;
+    },
+  },
+  {
+    name: 'count',
+    short: 'c',
+    type: 'string',
+    arg: 'N',
+    group: 'run',
+    help: 'stop after N frames',
+    apply: (v: string, s) => {
+      s.options.limit = count(v);
+    },
+  },
+  {
+    name: 'verbose',
+    short: 'v',
+    type: 'boolean',
+    group: 'run',
+    help: 'list frames on stderr ( - Frame   1: Ethernet:IPv4:TCP) and the capture header',
+    apply: (v, s) => {
+      s.options.verbose = v === true;
+    },
+  },
+  {
+    name: 'quiet',
+    short: 'q',
+    type: 'boolean',
+    group: 'run',
+    help: 'no progress bar, summary or warnings on stderr',
+    apply: (v, s) => {
+      s.quiet = v === true;
+    },
+  },
+  {
+    name: 'no-color',
+    type: 'boolean',
+    group: 'run',
+    help: 'no ANSI colours (also NO_COLOR=1)',
+    apply: (v, s) => {
+      if (v) s.color = false;
+    },
+  },
+  {
+    name: 'buffer-save',
+    short: 'B',
+    type: 'boolean',
+    group: 'run',
+    help: 'with input -: also save the stdin stream to a file',
+    apply: (v, s) => {
+      s.bufferSave = v === true;
+    },
+  },
+  {
+    name: 'buffer-path',
+    short: 'O',
+    type: 'string',
+    arg: 'FILE',
+    group: 'run',
+    help: 'where -B saves stdin (default: a temporary file)',
+    apply: (v: string, s) => {
+      s.bufferPath = v;
+      s.bufferSave = true;
+    },
+  },
+  // ── general
+  {
+    name: 'version',
+    short: 'V',
+    type: 'boolean',
+    group: 'general',
+    help: 'print the version',
+    apply: (v, s) => {
+      s.version = v === true;
+    },
+  },
+  {
+    name: 'help',
+    short: 'h',
+    type: 'boolean',
+    group: 'general',
+    help: 'print this help',
+    apply: (v, s) => {
+      s.help = v === true;
+    },
+  },
+];
+
+/** Parse argv; throws UsageError / FormatError (exit 2) with a one-line message. */
+export function parseCli(
+  argv: readonly string[],
+  ctx: Partial<CliContext> = {},
+  flags: readonly FlagSpec[] = FLAGS,
+): CliState {
+  const c: CliContext = {
+    registry: ctx.registry ?? defaultRegistry,
+    dumpers: ctx.dumpers ?? defaultDumpers,
+    engines: ctx.engines ?? defaultEngines,
+    env: ctx.env ?? process.env,
+  };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const f of flags) {
+    const spec: { type: 'string' | 'boolean'; short?: string; multiple?: boolean } = { type: f.type };
+    if (f.short !== undefined) spec.short = f.short;
+    if (f.multiple !== undefined) spec.multiple = f.multiple;
+    options[f.name] = spec;
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, ''));
+  }
+  const s: CliState = {
+    input: undefined,
+    options: { extension: false, dumpOptions: {} },
+    quiet: false,
+    color: !(c.env.NO_COLOR !== undefined && c.env.NO_COLOR !== ''),
+    help: false,
+    version: false,
+    bufferSave: false,
+    bufferPath: undefined,
+    shortFormat: undefined,
+    extra: {},
+  };
+  // -f wins over -j, which wins over -p, then -t (PyPCAPKit's precedence): apply in that order.
+  const order = ['json', 'plist', 'tree'];
+  const rows = [...flags].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  for (const f of rows) {
+    const v = (parsed.values as Record<string, unknown>)[f.name];
+    if (v === undefined) continue;
+    f.apply(v, s, c);
+  }
+  if (s.help || s.version) return s;
+  if (s.options.format === undefined && s.shortFormat !== undefined) s.options.format = s.shortFormat;
+  const pos = parsed.positionals;
+  if (pos.length > 1) throw new UsageError(`one input file expected, got ${pos.length}: ${pos.join(' ')}`);
+  if (pos.length === 0) throw new UsageError("missing input file (a capture path, or '-' for stdin)");
+  s.input = pos[0];
+  // PyPCAPKit's defaults: output stem `out`, tree format; here `out` gets the format's extension.
+  const o = s.options;
+  if (!o.nofile) {
+    if (o.output === undefined) {
+      o.format ??= 'tree';
+      const f = c.dumpers.get(String(o.format))!;
+      o.output = o.files ? 'out' : `out${f.extension}`;
+    }
+  }
+  return s;
+}

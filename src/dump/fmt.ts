@@ -19,6 +19,24 @@ import { epochString, type Frame, type Layer, type RawFrame } from '../core/fram
 import type { Issue } from '../core/issue.js';
 import type { Protocol } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
+import { ascii, ByteOut } from './out.js';
+
+const K_NUMBER = ascii('{"number":');
+const K_TIME = ascii(',"time":');
+const K_EPOCH = ascii(',"time_epoch":"');
+const K_LEN = ascii('","len":');
+const K_CAPLEN = ascii(',"cap_len":');
+const K_IFACE = ascii(',"interface_id":');
+const K_SECTION = ascii(',"section":');
+const K_COMMENTS = ascii(',"comments":');
+const K_OPTIONS = ascii(',"options":');
+const K_PROTOCOLS = ascii(',"protocols":');
+const K_DATA = ascii('"data":"');
+const K_DATA_COMMA = ascii(',"data":"');
+const K_FLOW = ascii(',"flow":');
+const K_REASSEMBLED = ascii(',"reassembled":');
+const K_MESSAGES = ascii(',"messages":');
+const K_ISSUES = ascii(',"issues":');
 
 export interface FormatOptions {
   readonly registry: Registry;
@@ -54,11 +72,11 @@ export function fieldValue(f: Field, v: unknown, u8: Uint8Array): unknown {
   let out: unknown;
   switch (f.kind) {
     case 'ipv4':
-      return ipv4ToString(v as number);
+      return ip4(v as number);
     case 'ipv6':
-      return ipv6ToString(v as readonly number[]);
+      return ip6(v as readonly number[]);
     case 'mac':
-      return macToString(v as number);
+      return mac(v as number);
     case 'bytes': {
       const s = v as { start: number; end: number };
       return hexOf(u8, s.start, s.end);
@@ -127,69 +145,173 @@ function computedKey(abbrev: string, tsharkName: string): string {
   return rest.replace(/[._]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+// ── caches: the same addresses recur in every capture; formatting them once is most of the win.
+
+const V4K = new Float64Array(4096).fill(-1);
+const V4S: string[] = new Array(4096);
+/** ipv4ToString through a direct-mapped cache. */
+export function ip4(v: number): string {
+  const i = (v ^ (v >>> 12) ^ (v >>> 24)) & 4095;
+  if (V4K[i] === v) return V4S[i];
+  const s = ipv4ToString(v);
+  V4K[i] = v;
+  V4S[i] = s;
+  return s;
+}
+const MK = new Float64Array(1024).fill(-1);
+const MS: string[] = new Array(1024);
+export function mac(v: number): string {
+  const i = (v ^ (v / 4294967296)) & 1023;
+  if (MK[i] === v) return MS[i];
+  const s = macToString(v);
+  MK[i] = v;
+  MS[i] = s;
+  return s;
+}
+const V6K = new Uint32Array(4096 * 4);
+const V6S: (string | undefined)[] = new Array(4096);
+export function ip6(a: readonly number[]): string {
+  const a0 = a[0] >>> 0;
+  const a1 = a[1] >>> 0;
+  const a2 = a[2] >>> 0;
+  const a3 = a[3] >>> 0;
+  const i = (a0 ^ a1 ^ a2 ^ a3 ^ (a3 >>> 12) ^ (a0 >>> 20)) & 4095;
+  const k = i * 4;
+  if (V6S[i] !== undefined && V6K[k] === a0 && V6K[k + 1] === a1 && V6K[k + 2] === a2 && V6K[k + 3] === a3)
+    return V6S[i]!;
+  const s = ipv6ToString(a);
+  V6K[k] = a0;
+  V6K[k + 1] = a1;
+  V6K[k + 2] = a2;
+  V6K[k + 3] = a3;
+  V6S[i] = s;
+  return s;
+}
+
+/** `"0x0800"` (with the quotes) for values below 2^16, from a table per digit count. */
+const HEXQ = new Map<number, string[]>();
+function hexTable(digits: number): string[] {
+  let t = HEXQ.get(digits);
+  if (t === undefined) {
+    const n = Math.min(65536, 16 ** digits);
+    t = new Array(n);
+    for (let i = 0; i < n; i++) t[i] = `"0x${i.toString(16).padStart(digits, '0')}"`;
+    HEXQ.set(digits, t);
+  }
+  return t;
+}
+export function hexQuoted(v: number, digits: number): string {
+  if (digits <= 4) {
+    const t = hexTable(digits);
+    if (v < t.length) return t[v];
+  }
+  return `"0x${v.toString(16).padStart(digits, '0')}"`;
+}
+
+/** JSON text that is pure ASCII: anything else becomes \uXXXX (same value after parsing). */
+export function asciiJson(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? 'null' : NON_ASCII.test(s) ? s.replace(NON_ASCII_G, escapeChar) : s;
+}
+const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII_G = /[^\x00-\x7f]/g;
+const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** `1511106545.471719` from exact parts: the JSON number for `time` (and its value, by Number()). */
+export function timeText(sec: number, nsec: number): string {
+  let s = epochString(sec, nsec);
+  let e = s.length;
+  while (s.charCodeAt(e - 1) === 48) e--;
+  if (s.charCodeAt(e - 1) === 46) e--;
+  if (e !== s.length) s = s.slice(0, e);
+  return s === '-0' ? '0' : s;
+}
+
 /** Per protocol: everything derived once from its declaration. */
 interface LayerFormat {
   readonly proto: Protocol | undefined;
   readonly name: string;
   readonly alias: string;
-  /** Compiled `"k":v,…` for a complete layer of a table-declared protocol. */
-  readonly json: ((f: any, u8: Uint8Array) => string) | undefined;
+  /** `"ipv4":{` */
+  readonly open: Uint8Array;
+  /** `,"ipv4":{` */
+  readonly openComma: Uint8Array;
+  /** Compiled `"k":v,…` writer for a complete layer of a table-declared protocol. */
+  readonly json: LayerEmit | undefined;
   readonly header: Header;
   /** Display key per field key (labels for the tree view). */
   readonly keyOf: (k: string) => string;
   readonly computed: readonly (readonly [string, (l: Layer, fr: RawFrame, reg: Registry) => unknown])[];
   readonly hasRest: boolean;
+  readonly hasExtras: boolean;
 }
 
-function compileJson(header: Header, keyOf: (k: string) => string): ((f: any, u8: Uint8Array) => string) | undefined {
+type LayerEmit = (f: any, u8: Uint8Array, o: ByteOut) => void;
+
+const TRUE = ascii('true');
+const FALSE = ascii('false');
+const VALUE_OPEN = ascii('{"value":');
+
+/**
+ * Compile a header table into a function that writes `"k":v,…` as bytes: keys are constant byte
+ * arrays, numbers become digits directly, hex comes from tables, addresses from caches.
+ */
+function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | undefined {
   const entries = Object.entries(header);
-  if (entries.length === 0) return () => '';
-  const parts: string[] = [];
-  const names: (Readonly<Record<number, string>> | undefined)[] = [];
-  const namePrefixes: Record<number, string>[] = [];
+  if (entries.length === 0) return () => {};
+  const K: Uint8Array[] = [];
+  const P: Record<number, Uint8Array>[] = [];
+  const T: string[][] = [];
+  const lines: string[] = [];
   entries.forEach(([k, f], i) => {
-    const keyJ = JSON.stringify(JSON.stringify(keyOf(k)).concat(':'));
+    K.push(ascii(`${i === 0 ? '' : ','}${asciiJson(keyOf(k))}:`));
     const acc = `f[${JSON.stringify(k)}]`;
     let val: string;
     switch (f.kind) {
       case 'ipv4':
-        val = `'"' + ip4(${acc}) + '"'`;
+        val = 'o.quoted(ip4(v));';
         break;
       case 'ipv6':
-        val = `'"' + ip6(${acc}) + '"'`;
+        val = 'o.quoted(ip6(v));';
         break;
       case 'mac':
-        val = `'"' + mac(${acc}) + '"'`;
+        val = 'o.quoted(mac(v));';
         break;
       case 'bytes':
-        val = `'"' + hx(u8, ${acc}.start, ${acc}.end) + '"'`;
+        val = 'o.byte(34); o.hex(u8, v.start, v.end); o.byte(34);';
         break;
       default:
-        val =
-          f.base === 'hex'
-            ? `'"0x' + ${acc}.toString(16).padStart(${hexDigits(f)}, '0') + '"'`
-            : f.base === 'bool'
-              ? `(${acc} !== 0 ? 'true' : 'false')`
-              : `${acc}`;
+        if (f.base === 'hex') {
+          const d = hexDigits(f);
+          if (d <= 4) {
+            T.push(hexTable(d));
+            val = `o.str(v < T[${T.length - 1}].length ? T[${T.length - 1}][v] : hq(v, ${d}));`;
+          } else val = `o.str(hq(v, ${d}));`;
+        } else if (f.base === 'bool') val = 'o.raw(v !== 0 ? TRUE : FALSE);';
+        else val = 'o.num(v);';
     }
     if (f.names !== undefined) {
-      const pre: Record<number, string> = {};
-      for (const [n, name] of Object.entries(f.names)) pre[Number(n)] = `{"name":${JSON.stringify(name)},"value":`;
-      namePrefixes.push(pre);
-      names.push(f.names);
-      val = `(P[${namePrefixes.length - 1}][${acc}] ?? '{"value":') + ${val} + '}'`;
+      const pre: Record<number, Uint8Array> = {};
+      for (const [n, name] of Object.entries(f.names)) pre[Number(n)] = ascii(`{"name":${asciiJson(name)},"value":`);
+      P.push(pre);
+      val = `{ const p = P[${P.length - 1}][v]; o.raw(p === undefined ? VO : p); ${val} o.byte(125); }`;
     }
-    parts.push(`${i === 0 ? keyJ : JSON.stringify(`,${JSON.parse(keyJ)}`)} + ${val}`);
+    lines.push(`  o.raw(K[${i}]); { const v = ${acc}; ${val} }`);
   });
-  const src = `return function json(f, u8) {\n  return ${parts.join('\n    + ')};\n}`;
+  const src = `return function json(f, u8, o) {\n${lines.join('\n')}\n}`;
   try {
-    return new Function('ip4', 'ip6', 'mac', 'hx', 'P', src)(
-      ipv4ToString,
-      ipv6ToString,
-      macToString,
-      hexOf,
-      namePrefixes,
-    ) as (f: any, u8: Uint8Array) => string;
+    return new Function('ip4', 'ip6', 'mac', 'hq', 'K', 'P', 'T', 'TRUE', 'FALSE', 'VO', src)(
+      ip4,
+      ip6,
+      mac,
+      hexQuoted,
+      K,
+      P,
+      T,
+      TRUE,
+      FALSE,
+      VALUE_OPEN,
+    ) as LayerEmit;
   } catch {
     return undefined; // an odd key: the generic path still works
   }
@@ -197,16 +319,22 @@ function compileJson(header: Header, keyOf: (k: string) => string): ((f: any, u8
 
 function layerFormat(reg: Registry, name: string, labels: boolean): LayerFormat {
   const proto = reg.byName(name);
+  const openText = `${asciiJson(name)}:{`;
+  const open = ascii(openText);
+  const openComma = ascii(`,${openText}`);
   if (proto === undefined) {
     return {
       proto,
       name,
       alias: name,
+      open,
+      openComma,
       json: undefined,
       header: {},
       keyOf: (k) => k,
       computed: [],
       hasRest: false,
+      hasExtras: false,
     };
   }
   const header = proto.header;
@@ -215,7 +343,7 @@ function layerFormat(reg: Registry, name: string, labels: boolean): LayerFormat 
   const computed: [string, (l: Layer, fr: RawFrame, reg: Registry) => unknown][] = [];
   for (const [tname, fn] of Object.entries(proto.computed ?? {})) {
     const key = computedKey(proto.abbrev, tname);
-    if (taken.has(key) || key === 'options' || key === 'data') continue;
+    if (taken.has(key) || key === 'options' || key === 'data' || key === 'details') continue;
     taken.add(key);
     computed.push([key, fn]);
   }
@@ -223,11 +351,14 @@ function layerFormat(reg: Registry, name: string, labels: boolean): LayerFormat 
     proto,
     name,
     alias: proto.alias,
+    open,
+    openComma,
     json: proto.custom ? undefined : compileJson(header, keyOf),
     header,
     keyOf,
     computed,
     hasRest: proto.rest !== undefined,
+    hasExtras: computed.length > 0 || proto.rest !== undefined,
   };
 }
 
@@ -245,9 +376,16 @@ function issueRecord(frame: Frame, i: Issue): Record<string, unknown> {
   return o;
 }
 
+interface ChainNode {
+  readonly s: string;
+  readonly raw: string;
+  readonly next: Map<string, ChainNode>;
+}
+
 /** Everything that turns frames into records or JSON text, for one run. */
 export class Formatter {
   private readonly formats = new Map<string, LayerFormat>();
+  private readonly chains: ChainNode = { s: '', raw: 'Raw', next: new Map() };
   readonly reg: Registry;
   readonly pcapng: boolean;
   readonly bytes: boolean;
@@ -272,49 +410,60 @@ export class Formatter {
   /** `Ethernet:IPv4:TCP`, with `:Raw` when undissected bytes remain (PyPCAPKit's chain). */
   chain(frame: Frame): string {
     const ls = frame.layers;
-    let s = '';
-    for (let i = 0; i < ls.length; i++) s += (i === 0 ? '' : ':') + this.fmt(ls[i].protocol).alias;
+    let node = this.chains;
+    for (let i = 0; i < ls.length; i++) {
+      const p = ls[i].protocol;
+      let nx = node.next.get(p);
+      if (nx === undefined) {
+        const a = this.fmt(p).alias;
+        const s = node.s === '' ? a : `${node.s}:${a}`;
+        nx = { s, raw: `${s}:Raw`, next: new Map() };
+        node.next.set(p, nx);
+      }
+      node = nx;
+    }
     const last = ls.length === 0 ? undefined : ls[ls.length - 1];
     const rest = last === undefined ? frame.end - frame.start : last.end - last.hdrEnd;
-    if (rest > 0) s += s === '' ? 'Raw' : ':Raw';
-    return s;
+    return rest > 0 ? node.raw : node.s;
   }
 
   /** Computed values and the decoded variable tail of a layer, as [key, plain value] pairs. */
-  private extras(frame: Frame, layer: Layer, lf: LayerFormat, out: [string, unknown][]): void {
-    if (!layer.complete) return;
-    const start = out.length;
-    const push = (k: string, v: unknown) => {
-      if (v === undefined || k in lf.header) return;
-      for (let i = start; i < out.length; i++) if (out[i][0] === k) return;
-      out.push([k, v]);
-    };
-    for (const [key, fn] of lf.computed) {
+  private extras(frame: Frame, layer: Layer, lf: LayerFormat): [string, unknown][] | undefined {
+    if (!layer.complete || !lf.hasExtras) return undefined;
+    let out: [string, unknown][] | undefined;
+    for (let i = 0; i < lf.computed.length; i++) {
+      const [key, fn] = lf.computed[i];
       let v: unknown;
       try {
         v = fn(layer, frame, this.reg);
       } catch {
         v = undefined;
       }
-      if (v !== undefined) push(key, toPlain(v));
+      if (v === undefined) continue;
+      (out ??= []).push([key, typeof v === 'number' ? v : toPlain(v)]);
     }
     if (lf.hasRest && (layer.details !== undefined || layer.hdrEnd > layer.start + lf.proto!.minLen)) {
       const d = toPlain(decodeDetails(frame, layer, this.reg));
-      if (d === undefined) return;
-      if (Array.isArray(d)) push('options', d);
-      else if (typeof d === 'object' && d !== null) {
-        for (const [k, v] of Object.entries(d)) push(k, v);
-      } else push('details', d);
+      if (d === undefined) return out;
+      const add = (k: string, v: unknown) => {
+        if (v === undefined || k in lf.header) return;
+        if (out?.some((x) => x[0] === k)) return;
+        (out ??= []).push([k, v]);
+      };
+      if (Array.isArray(d)) add('options', d);
+      else if (typeof d === 'object' && d !== null) for (const [k, v] of Object.entries(d)) add(k, v);
+      else add('details', d);
     }
+    return out;
   }
 
-  private rawRest(frame: Frame): string | undefined {
+  private restSpan(frame: Frame): readonly [number, number] | undefined {
     if (!this.bytes) return undefined;
     const ls = frame.layers;
     const last = ls.length === 0 ? undefined : ls[ls.length - 1];
     const s = last === undefined ? frame.start : last.hdrEnd;
     const e = last === undefined ? frame.end : last.end;
-    return e > s ? hexOf(frame.bytes.u8, s, e) : undefined;
+    return e > s ? [s, e] : undefined;
   }
 
   /** A layer's own members (no nesting) as a plain object. */
@@ -329,9 +478,8 @@ export class Formatter {
       const p = decl === undefined ? toPlain(v) : fieldValue(decl, v, u8);
       if (p !== undefined) o[lf.keyOf(k)] = p;
     }
-    const extra: [string, unknown][] = [];
-    this.extras(frame, layer, lf, extra);
-    for (const [k, v] of extra) if (!(k in o)) o[k] = v;
+    const extra = this.extras(frame, layer, lf);
+    if (extra) for (const [k, v] of extra) if (!(k in o)) o[k] = v;
     return o;
   }
 
@@ -339,7 +487,7 @@ export class Formatter {
   record(frame: Frame): Record<string, unknown> {
     const r: Record<string, unknown> = {
       number: frame.n,
-      time: frame.tsSec + frame.tsNsec / 1e9,
+      time: Number(timeText(frame.tsSec, frame.tsNsec)),
       time_epoch: epochString(frame.tsSec, frame.tsNsec),
       len: frame.origLen,
       cap_len: frame.end - frame.start,
@@ -356,8 +504,8 @@ export class Formatter {
       into[layer.protocol] = o;
       into = o;
     }
-    const data = this.rawRest(frame);
-    if (data !== undefined) into.data = data;
+    const rest = this.restSpan(frame);
+    if (rest !== undefined) into.data = hexOf(frame.bytes.u8, rest[0], rest[1]);
     if (frame.flow !== undefined) r.flow = frame.flow;
     if (frame.reassembled !== undefined) r.reassembled = toPlain(frame.reassembled);
     if (frame.messages !== undefined) r.messages = toPlain(frame.messages);
@@ -365,57 +513,116 @@ export class Formatter {
     return r;
   }
 
-  /** The same frame as compact JSON text (one line). */
-  json(frame: Frame): string {
-    let s = `{"number":${frame.n},"time":${frame.tsSec + frame.tsNsec / 1e9},"time_epoch":"${epochString(frame.tsSec, frame.tsNsec)}","len":${frame.origLen},"cap_len":${frame.end - frame.start}`;
-    if (this.pcapng) s += `,"interface_id":${frame.iface}`;
-    if (frame.section !== 0) s += `,"section":${frame.section}`;
-    if (frame.comments !== undefined && frame.comments.length > 0) s += `,"comments":${JSON.stringify(frame.comments)}`;
-    if (frame.opts !== undefined) s += `,"options":${JSON.stringify(toPlain(frame.opts))}`;
-    s += `,"protocols":${JSON.stringify(this.chain(frame))}`;
+  /** The same frame as compact, ASCII-only JSON text (one line), written to `o`. */
+  writeJson(frame: Frame, o: ByteOut, suffix?: Uint8Array): void {
+    o.raw(K_NUMBER);
+    o.uint(frame.n);
+    o.raw(K_TIME);
+    o.str(timeText(frame.tsSec, frame.tsNsec));
+    o.raw(K_EPOCH);
+    o.str(epochString(frame.tsSec, frame.tsNsec));
+    o.raw(K_LEN);
+    o.uint(frame.origLen);
+    o.raw(K_CAPLEN);
+    o.uint(frame.end - frame.start);
+    if (this.pcapng) {
+      o.raw(K_IFACE);
+      o.uint(frame.iface);
+    }
+    if (frame.section !== 0) {
+      o.raw(K_SECTION);
+      o.uint(frame.section);
+    }
+    if (frame.comments !== undefined && frame.comments.length > 0) {
+      o.raw(K_COMMENTS);
+      o.str(asciiJson(frame.comments));
+    }
+    if (frame.opts !== undefined) {
+      o.raw(K_OPTIONS);
+      o.str(asciiJson(toPlain(frame.opts)));
+    }
+    o.raw(K_PROTOCOLS);
+    o.str(this.chainJson(frame));
     const ls = frame.layers;
     const u8 = frame.bytes.u8;
-    let open = 0;
     let empty = false; // the innermost open object has no members yet
     for (let i = 0; i < ls.length; i++) {
       const layer = ls[i];
       const lf = this.fmt(layer.protocol);
-      s += `${empty ? '' : ','}${JSON.stringify(layer.protocol)}:{`;
-      open++;
-      let body: string;
+      o.raw(empty ? lf.open : lf.openComma);
+      const before = o.length;
       if (layer.complete && lf.json !== undefined) {
-        body = lf.json(layer.fields, u8);
-        const extra: [string, unknown][] = [];
-        this.extras(frame, layer, lf, extra);
-        for (const [k, v] of extra) {
-          body += `${body === '' ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+        lf.json(layer.fields, u8, o);
+        const extra = this.extras(frame, layer, lf);
+        if (extra) {
+          for (const [k, v] of extra) {
+            if (o.length !== before) o.byte(44);
+            o.str(`${asciiJson(k)}:`);
+            if (typeof v === 'number') o.num(v);
+            else o.str(asciiJson(v));
+          }
         }
       } else {
-        body = JSON.stringify(this.layerObject(frame, layer, lf)).slice(1, -1);
+        o.str(asciiJson(this.layerObject(frame, layer, lf)).slice(1, -1));
       }
-      s += body;
-      empty = body === '';
+      empty = o.length === before;
     }
-    const data = this.rawRest(frame);
-    if (data !== undefined) {
-      s += `${empty ? '' : ','}"data":"${data}"`;
-      empty = false;
+    const rest = this.restSpan(frame);
+    if (rest !== undefined) {
+      o.raw(empty ? K_DATA : K_DATA_COMMA);
+      o.hex(u8, rest[0], rest[1]);
+      o.byte(34);
     }
-    for (let i = 0; i < open; i++) s += '}';
-    if (frame.flow !== undefined) s += `,"flow":${frame.flow}`;
-    if (frame.reassembled !== undefined) s += `,"reassembled":${JSON.stringify(toPlain(frame.reassembled))}`;
-    if (frame.messages !== undefined) s += `,"messages":${JSON.stringify(toPlain(frame.messages))}`;
-    if (frame.issues.length > 0) s += `,"issues":${JSON.stringify(frame.issues.map((i) => issueRecord(frame, i)))}`;
-    return `${s}}`;
+    for (let i = 0; i < ls.length; i++) o.byte(125);
+    if (frame.flow !== undefined) {
+      o.raw(K_FLOW);
+      o.num(frame.flow);
+    }
+    if (frame.reassembled !== undefined) {
+      o.raw(K_REASSEMBLED);
+      o.str(asciiJson(toPlain(frame.reassembled)));
+    }
+    if (frame.messages !== undefined) {
+      o.raw(K_MESSAGES);
+      o.str(asciiJson(toPlain(frame.messages)));
+    }
+    if (frame.issues.length > 0) {
+      o.raw(K_ISSUES);
+      o.str(asciiJson(frame.issues.map((i) => issueRecord(frame, i))));
+    }
+    o.byte(125);
+    if (suffix !== undefined) o.raw(suffix);
   }
 
-  /** `json()` that never throws: a frame that cannot be formatted becomes a record naming the error. */
-  safeJson(frame: Frame): string {
-    try {
-      return this.json(frame);
-    } catch (e) {
-      return JSON.stringify(this.errorRecord(frame, e));
+  /** The chain as a JSON string literal, cached with the chain. */
+  private chainJson(frame: Frame): string {
+    const c = this.chain(frame);
+    let j = this.chainText.get(c);
+    if (j === undefined) {
+      j = asciiJson(c);
+      this.chainText.set(c, j);
     }
+    return j;
+  }
+  private readonly chainText = new Map<string, string>();
+
+  /** `writeJson` that never throws: a frame that cannot be formatted becomes a record naming the error. */
+  safeWriteJson(frame: Frame, o: ByteOut, suffix?: Uint8Array): void {
+    const m = o.mark();
+    try {
+      this.writeJson(frame, o, suffix);
+    } catch (e) {
+      o.reset(m);
+      o.str(asciiJson(this.errorRecord(frame, e)));
+      if (suffix !== undefined) o.raw(suffix);
+    }
+  }
+
+  /** The frame's JSON text (tests, one-off use; dumpers write bytes). */
+  json(frame: Frame): string {
+    const o = new ByteOut(4096);
+    this.safeWriteJson(frame, o);
+    return o.take().toString('latin1');
   }
 
   safeRecord(frame: Frame): Record<string, unknown> {
@@ -429,7 +636,7 @@ export class Formatter {
   private errorRecord(frame: Frame, e: unknown): Record<string, unknown> {
     return {
       number: frame.n,
-      time: frame.tsSec + frame.tsNsec / 1e9,
+      time: Number(timeText(frame.tsSec, frame.tsNsec)),
       time_epoch: epochString(frame.tsSec, frame.tsNsec),
       len: frame.origLen,
       cap_len: frame.end - frame.start,

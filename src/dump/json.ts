@@ -8,7 +8,8 @@ import type { CaptureInfo } from '../capture/info.js';
 import type { Frame } from '../core/frame.js';
 import { BlockTracker, type NamedRecord } from './blocks.js';
 import type { DumpContext, Dumper, DumperFactory, Sink } from './dumper.js';
-import { Formatter } from './fmt.js';
+import { asciiJson, Formatter } from './fmt.js';
+import { ByteOut } from './out.js';
 
 class JsonDumper implements Dumper {
   private fmt: Formatter | undefined;
@@ -23,7 +24,7 @@ class JsonDumper implements Dumper {
   private entries(list: readonly NamedRecord[]): string {
     let s = '';
     for (const [name, rec] of list) {
-      s += `${this.first ? '\n' : ',\n'}${JSON.stringify(name)}:${JSON.stringify(rec)}`;
+      s += `${this.first ? '\n' : ',\n'}${asciiJson(name)}:${asciiJson(rec)}`;
       this.first = false;
     }
     return s;
@@ -40,16 +41,21 @@ class JsonDumper implements Dumper {
     return this.sink.write(`{${this.blocks ? this.entries(this.blocks.take(1)) : ''}`);
   }
 
+  private readonly out = new ByteOut();
   write(frames: readonly Frame[]) {
     const fmt = this.fmt!;
-    let s = '';
+    const out = this.out;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
-      if (this.blocks) s += this.entries(this.blocks.take(f.n));
-      s += `${this.first ? '\n' : ',\n'}"Frame ${f.n}":${fmt.safeJson(f)}`;
+      if (this.blocks) {
+        const b = this.entries(this.blocks.take(f.n));
+        if (b !== '') out.str(b);
+      }
+      out.str(`${this.first ? '\n' : ',\n'}"Frame ${f.n}":`);
+      fmt.safeWriteJson(f, out);
       this.first = false;
     }
-    return this.sink.write(s);
+    return this.sink.write(out.take());
   }
 
   async close() {

@@ -7,6 +7,9 @@ import type { CaptureInfo } from '../capture/info.js';
 import type { Frame } from '../core/frame.js';
 import type { DumpContext, Dumper, DumperFactory, Sink } from './dumper.js';
 import { Formatter } from './fmt.js';
+import { ascii, ByteOut } from './out.js';
+
+const NL = ascii('\n');
 
 class NdjsonDumper implements Dumper {
   private fmt: Formatter | undefined;
@@ -21,11 +24,14 @@ class NdjsonDumper implements Dumper {
       bytes: this.ctx.options.bytes,
     });
   }
+  private readonly out = new ByteOut();
   write(frames: readonly Frame[]) {
     const fmt = this.fmt!;
-    let s = '';
-    for (let i = 0; i < frames.length; i++) s += `${fmt.safeJson(frames[i])}\n`;
-    return this.sink.write(s);
+    const out = this.out;
+    for (let i = 0; i < frames.length; i++) {
+      fmt.safeWriteJson(frames[i], out, NL);
+    }
+    return this.sink.write(out.take());
   }
   async close() {}
 }

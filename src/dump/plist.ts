@@ -16,7 +16,6 @@ const HEAD =
   '<plist version="1.0">\n<dict>\n';
 
 // XML 1.0 §2.2 Char, minus what must be escaped.
-// biome-ignore lint/suspicious/noMisleadingCharacterClass: lone surrogates are matched on purpose
 const BAD =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 

@@ -1,0 +1,150 @@
+/**
+ * Report text assembled as bytes, one buffer per batch (one write per batch). Everything written
+ * here is ASCII by construction (fmt.ts escapes anything else as \uXXXX), so strings are copied
+ * byte by byte, numbers are written as digits without making strings, and payload bytes are
+ * hex-encoded straight into the buffer. Building JSON by string concatenation instead cost about
+ * three times as much (cons-strings to flatten, garbage to collect, a UTF-8 pass at write time).
+ */
+import { Buffer } from 'node:buffer';
+
+// Two ASCII hex digits per byte as one little-endian u16, and four per byte pair as one u32.
+const DIGITS = '0123456789abcdef';
+const L16 = new Uint16Array(256);
+for (let i = 0; i < 256; i++) L16[i] = DIGITS.charCodeAt(i >>> 4) | (DIGITS.charCodeAt(i & 15) << 8);
+let L32: Uint32Array | undefined;
+function pairTable(): Uint32Array {
+  if (L32 === undefined) {
+    L32 = new Uint32Array(65536);
+    for (let i = 0; i < 65536; i++) L32[i] = (L16[i >>> 8] | (L16[i & 255] << 16)) >>> 0;
+  }
+  return L32;
+}
+
+type Latin1Write = (s: string, at: number, n: number) => number;
+
+/** ASCII text → bytes, for constant pieces compiled once (keys, punctuation). */
+export function ascii(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+/** A growing byte buffer; `take()` hands the bytes over and starts a new buffer. */
+export class ByteOut {
+  private buf!: Buffer;
+  private dv!: DataView;
+  private at = 0;
+  private readonly l32 = pairTable();
+  constructor(private size = 1 << 20) {
+    this.alloc(size);
+  }
+  private alloc(size: number): void {
+    this.buf = Buffer.allocUnsafe(size);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+  private grow(n: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const old = this.buf;
+    this.alloc(size);
+    old.copy(this.buf, 0, 0, this.at);
+  }
+  byte(c: number): void {
+    if (this.at >= this.buf.length) this.grow(1);
+    this.buf[this.at++] = c;
+  }
+  /** Constant ASCII bytes (see `ascii()`). */
+  raw(b: Uint8Array): void {
+    const n = b.length;
+    if (this.at + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    const at = this.at;
+    for (let i = 0; i < n; i++) buf[at + i] = b[i];
+    this.at = at + n;
+  }
+  /** An ASCII string (callers guarantee it: fmt.ts escapes the rest). */
+  str(s: string): void {
+    const n = s.length;
+    if (this.at + n > this.buf.length) this.grow(n);
+    if (n > 64) {
+      // Buffer#latin1Write skips Buffer#write's argument handling (measurably cheaper per call).
+      const w = (this.buf as unknown as { latin1Write?: Latin1Write }).latin1Write;
+      this.at += w === undefined ? this.buf.write(s, this.at, n, 'latin1') : w.call(this.buf, s, this.at, n);
+      return;
+    }
+    const buf = this.buf;
+    const at = this.at;
+    for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
+    this.at = at + n;
+  }
+  /** `"s"` for an ASCII string that needs no escaping (addresses, hex). */
+  quoted(s: string): void {
+    this.byte(34);
+    this.str(s);
+    this.byte(34);
+  }
+  /** A non-negative integer as decimal digits. */
+  uint(v: number): void {
+    if (v < 10) {
+      this.byte(48 + v);
+      return;
+    }
+    if (v > 0x7fffffff || v !== Math.floor(v)) {
+      this.str(String(v));
+      return;
+    }
+    let n = 2;
+    for (let x = 100; x <= v && n < 10; x *= 10) n++;
+    if (this.at + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    let at = this.at + n;
+    this.at = at;
+    let x = v | 0;
+    while (x >= 10) {
+      const q = (x / 10) | 0;
+      buf[--at] = 48 + (x - q * 10);
+      x = q;
+    }
+    buf[--at] = 48 + x;
+  }
+  /** Any number as JSON would write it. */
+  num(v: number): void {
+    if (v >= 0 && v <= 0x7fffffff && v === Math.floor(v)) this.uint(v);
+    else this.str(Number.isFinite(v) ? String(v) : 'null');
+  }
+  hex(u8: Uint8Array, start: number, end: number): void {
+    const n = (end - start) * 2;
+    if (this.at + n > this.buf.length) this.grow(n);
+    const dv = this.dv;
+    const l32 = this.l32;
+    let at = this.at;
+    let i = start;
+    for (const e = end - 1; i < e; i += 2) {
+      dv.setUint32(at, l32[(u8[i] << 8) | u8[i + 1]], true);
+      at += 4;
+    }
+    if (i < end) {
+      dv.setUint16(at, L16[u8[i]], true);
+      at += 2;
+    }
+    this.at = at;
+  }
+  get length(): number {
+    return this.at;
+  }
+  /** A position to roll back to (a frame that fails halfway is replaced by an error record). */
+  mark(): number {
+    return this.at;
+  }
+  reset(mark: number): void {
+    this.at = mark;
+  }
+  /** The bytes written so far; the next batch gets a fresh buffer (the stream may still hold this one). */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.at);
+    this.size = Math.max(1 << 16, Math.ceil(this.at * 1.25));
+    this.alloc(this.size);
+    this.at = 0;
+    return out;
+  }
+}

@@ -17,6 +17,8 @@ class PcapDumper implements Dumper {
   private w: PcapWriter | undefined;
   private linktype = 1;
   private skipped = 0;
+  /** The input is a pcap file whose records we can copy as they are (same byte order and resolution). */
+  private verbatim = false;
   constructor(
     private readonly sink: Sink,
     private readonly ctx: DumpContext,
@@ -35,9 +37,61 @@ class PcapDumper implements Dumper {
       versionMajor: 2,
       versionMinor: 4,
     });
+    this.verbatim =
+      h !== undefined && !h.modified && h.byteOrder === this.w.opts.byteOrder && h.nanosecond === this.w.nano;
     return this.sink.write(this.w.header());
   }
   write(frames: readonly Frame[]) {
+    if (this.verbatim) return this.copy(frames);
+    return this.encode(frames);
+  }
+  /**
+   * Same-format rewrite: each record (16-byte header + data) is still in its read chunk, and
+   * consecutive frames are consecutive records, so a run of them is one slice of the chunk: no
+   * copy, no re-encoding (what makes `-f pcap` a plain I/O loop).
+   */
+  private async copy(frames: readonly Frame[]): Promise<void> {
+    let i = 0;
+    while (i < frames.length) {
+      const f0 = frames[i];
+      if (f0.linktype !== this.linktype) {
+        this.skipped++;
+        i++;
+        continue;
+      }
+      if (!this.isRecord(f0)) {
+        const p = this.sink.write(this.w!.records([f0]));
+        if (p) await p;
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (
+        j < frames.length &&
+        frames[j].bytes === f0.bytes &&
+        frames[j].start - 16 === frames[j - 1].end &&
+        frames[j].linktype === this.linktype &&
+        this.isRecord(frames[j])
+      )
+        j++;
+      const u8 = f0.bytes.u8;
+      const p = this.sink.write(u8.subarray(f0.start - 16, frames[j - 1].end));
+      if (p) await p;
+      i = j;
+    }
+  }
+  /** The 16 bytes before the frame are its own record header (not a frame a stage made up). */
+  private isRecord(f: Frame): boolean {
+    if (f.start < 16) return false;
+    const dv = f.bytes.dv;
+    const le = this.w!.le;
+    return (
+      dv.getUint32(f.start - 8, le) === f.end - f.start &&
+      dv.getUint32(f.start - 4, le) === f.origLen &&
+      dv.getUint32(f.start - 16, le) === f.tsSec >>> 0
+    );
+  }
+  private encode(frames: readonly Frame[]) {
     let list = frames;
     for (let i = 0; i < frames.length; i++) {
       if (frames[i].linktype !== this.linktype) {

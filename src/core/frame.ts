@@ -30,6 +30,8 @@ export interface RawFrame {
   /** Seconds since 1970 UTC and nanoseconds within the second, exact. */
   readonly tsSec: number;
   readonly tsNsec: number;
+  /** False for pcapng Simple Packet Blocks, which carry no timestamp (tsSec and tsNsec are then 0). */
+  readonly hasTs: boolean;
   /** LINKTYPE_* number (not Wireshark's WTAP_ENCAP). */
   readonly linktype: number;
   /** pcapng interface index within its section (0 for pcap). */
@@ -142,6 +144,11 @@ export function timeNs(frame: RawFrame): bigint {
 }
 /** `1084443427.311224000`: seconds and 9 decimals, exact, as tshark's frame.time_epoch. */
 export function epochString(sec: number, nsec: number): string {
+  if (nsec >= 1_000_000_000) {
+    // An out-of-range fraction in a broken file (the frame carries frame.invalid_timestamp): carry it.
+    sec += Math.floor(nsec / 1_000_000_000);
+    nsec %= 1_000_000_000;
+  }
   if (sec < 0 && nsec > 0) {
     // -1.5 s is stored as sec = -2, nsec = 5e8
     const s = sec + 1;

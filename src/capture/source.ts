@@ -72,7 +72,8 @@ async function* streamChunks(
 ): AsyncGenerator<Uint8Array> {
   for await (const c of it as AsyncIterable<unknown>) {
     if (signal?.aborted) throw abortError(signal);
-    if (c instanceof Uint8Array) yield c;
+    // Buffers become plain Uint8Array views: Buffer#slice shares memory, and frames must hold plain views.
+    if (c instanceof Uint8Array) yield Buffer.isBuffer(c) ? new Uint8Array(c.buffer, c.byteOffset, c.byteLength) : c;
     else if (typeof c === 'string') yield new TextEncoder().encode(c);
     else if (c instanceof ArrayBuffer) yield new Uint8Array(c);
     else throw new PcapkitError('ERR_IO', 'the input stream gave something that is not bytes');

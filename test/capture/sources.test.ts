@@ -23,7 +23,7 @@ test('sources: path, Uint8Array, Node Readable, web ReadableStream, async and sy
     ['URL', () => new URL(`file://${path}`)],
     ['bytes', () => file],
     ['Readable', () => Readable.from([file.subarray(0, 1000), file.subarray(1000)])],
-    ['ReadableStream', () => new Blob([file]).stream()],
+    ['ReadableStream', () => new Blob([file as Uint8Array<ArrayBuffer>]).stream()],
     [
       'async iterable',
       () =>

@@ -21,7 +21,8 @@ export const ethernet = defineProtocol({
     // eth.type for Ethernet II, eth.len for 802.3: one field on the wire, two names in tshark (computed below).
     type: u16(12, { base: 'hex', names: ETHERTYPES, tshark: '-' }),
   },
-  bind: { linktype: [1] },
+  // 0x6558 Transparent Ethernet Bridging (RFC 1701): Ethernet inside GRE, GENEVE and the like.
+  bind: { linktype: [1], ethertype: [0x6558] },
   selector: { table: 'ethertype', field: 'type' },
   // 802.3: the length field bounds the payload; the rest is padding or trailer (not an issue).
   payloadLen: (f, avail) => (f.type <= 1500 ? f.type : avail),

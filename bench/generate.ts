@@ -1,120 +1,128 @@
 /**
- * A generated capture for benchmarks and tests: a realistic mix of IPv4/IPv6 × TCP/UDP with small,
- * medium and 1500-byte frames, built with the project's own builders and written with its pcap
- * writer. A pool of distinct frames (seeded, deterministic) is cycled with increasing timestamps, so
- * a million frames take a second or two to write.
- *
- *   npx tsx bench/generate.ts /tmp/mix-1m.pcap 1000000
+ * A large, realistic capture made with the project's own builders and writer: a mix of IPv4 and IPv6,
+ * TCP (with timestamps/SACK options, handshakes, data and ACKs) and UDP (DNS-sized), frame sizes from
+ * 60 to 1514 bytes, across many hosts and ports. Deterministic for a given seed.
+ *   npx tsx bench/generate.ts [frames=1000000] [path=bench/out/mixed.pcap]
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { build } from '../src/api/build.js';
-import { PcapWriter } from '../src/capture/write-pcap.js';
-import { ip6, mac } from '../src/core/addr.js';
+import { PcapWriter, type RecordIn } from '../src/capture/write-pcap.js';
 import { payload } from '../src/core/build.js';
 import { ethernet, ipv4, ipv6, tcp, udp } from '../src/protocols/index.js';
 
-export interface GenerateOptions {
-  readonly frames: number;
-  readonly seed?: number;
-  /** Distinct frames in the pool (default 2048). */
-  readonly pool?: number;
-  readonly nanosecond?: boolean;
-  readonly byteOrder?: 'little' | 'big';
-}
-
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
+/** xorshift32: fast, deterministic. */
+function rng(seed: number) {
+  let x = seed >>> 0 || 1;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
   };
 }
 
-/** One frame of the mix. */
-export function mixedFrame(r: () => number): Uint8Array {
-  const v6 = r() < 0.35;
-  const isTcp = r() < 0.65;
-  const sz = r();
-  // Frame sizes: 40 % small (ACKs, DNS), 20 % medium, 40 % full 1500-byte MTU frames.
-  const l3 = v6 ? 40 : 20;
-  const l4 = isTcp ? 20 : 8;
-  const target = sz < 0.4 ? 60 + Math.floor(r() * 60) : sz < 0.6 ? 200 + Math.floor(r() * 400) : 1514;
-  const plen = Math.max(0, target - 14 - l3 - l4);
-  const data = new Uint8Array(plen);
-  for (let i = 0; i < plen; i++) data[i] = (r() * 256) | 0;
-  const host = (n: number) => Math.floor(r() * n);
-  const eth = ethernet.make({
-    src: mac(`02:00:00:00:00:${(1 + host(200)).toString(16).padStart(2, '0')}`),
-    dst: mac('02:00:00:00:01:01'),
-  });
-  const net = v6
-    ? ipv6.make({
-        src: ip6(`2001:db8::${(1 + host(5000)).toString(16)}`),
-        dst: ip6(`2001:db8:1::${(1 + host(50)).toString(16)}`),
-      })
-    : ipv4.make({ src: (0x0a000000 + host(65000)) >>> 0, dst: (0xc0a80000 + host(250)) >>> 0, id: host(65536), df: 1 });
-  const sport = 1024 + host(60000);
-  const dport = [80, 443, 53, 8080, 22][host(5)];
-  const tr = isTcp
-    ? tcp.make({
-        srcport: sport,
-        dstport: dport,
-        seq: host(2 ** 32),
-        ack: host(2 ** 32),
-        flagAck: 1,
-        flagPsh: plen > 0 ? 1 : 0,
-        window: 65535,
-      })
-    : udp.make({ srcport: sport, dstport: dport });
-  return build(eth, net, tr, payload(data));
+export interface GenerateOptions {
+  readonly frames?: number;
+  readonly seed?: number;
+  /** Distinct TCP connections in flight (each frame picks one). */
+  readonly connections?: number;
 }
 
-/** Write `frames` frames to `path`; returns the number of bytes written. */
-export function generateCapture(path: string, o: GenerateOptions): number {
-  const r = rng(o.seed ?? 1);
-  const pool: Uint8Array[] = [];
-  for (let i = 0; i < (o.pool ?? 2048); i++) pool.push(mixedFrame(r));
-  const w = new PcapWriter({ nanosecond: o.nanosecond, byteOrder: o.byteOrder });
-  const fd = openSync(path, 'w');
-  let bytes = 0;
-  try {
-    const h = w.header();
-    writeSync(fd, h);
-    bytes += h.length;
-    let sec = 1_700_000_000;
-    let nsec = 0;
-    const BATCH = 8192;
-    for (let n = 0; n < o.frames; n += BATCH) {
-      const k = Math.min(BATCH, o.frames - n);
-      const recs = new Array(k);
-      for (let i = 0; i < k; i++) {
-        nsec += 7_000 + ((n + i) % 13) * 1_000;
-        if (nsec >= 1e9) {
-          sec++;
-          nsec -= 1e9;
-        }
-        recs[i] = { data: pool[(n + i) % pool.length], tsSec: sec, tsNsec: nsec };
-      }
-      const buf = w.records(recs);
-      writeSync(fd, buf);
-      bytes += buf.length;
+const enc = new TextEncoder();
+function dnsQuery(id: number, c: number): Uint8Array {
+  const labels = [`host${c}`, 'example', 'com'];
+  const name = labels.flatMap((l) => [l.length, ...enc.encode(l)]);
+  return Uint8Array.of((id >>> 8) & 0xff, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, ...name, 0, 0, 1, 0, 1);
+}
+
+/** Templates: each is one wire frame; the generator cycles through them with varying headers. */
+export function* mixedFrames(opts: GenerateOptions = {}): Generator<RecordIn> {
+  const n = opts.frames ?? 1_000_000;
+  const r = rng(opts.seed ?? 1);
+  const conns = opts.connections ?? 2048;
+  const bodies = [
+    new Uint8Array(0),
+    new Uint8Array(100).fill(0x41),
+    new Uint8Array(512).fill(0x42),
+    new Uint8Array(1448).fill(0x43),
+  ];
+  const tsOpts = (i: number) => [{ kind: 1 }, { kind: 1 }, { kind: 8, tsval: i, tsecr: i - 1 }];
+  let t = 1_700_000_000 * 1e6;
+  for (let i = 0; i < n; i++) {
+    t += 1 + Math.floor(r() * 200);
+    const c = Math.floor(r() * conns);
+    const v6 = c % 4 === 0;
+    const kind = r();
+    const src4 = 0x0a000000 + (c & 0xffff);
+    const dst4 = 0xc0a80000 + ((c * 7) & 0xffff);
+    const src6 = [0x20010db8, 0, 0, c] as const;
+    const dst6 = [0x20010db8, 1, 0, c * 3] as const;
+    const inet = v6
+      ? ipv6.make({ src: src6, dst: dst6, hlim: 64 })
+      : ipv4.make({ src: src4, dst: dst4, id: i & 0xffff, df: 1 });
+    let data: Uint8Array;
+    if (kind < 0.22) {
+      // a DNS query (RFC 1035 §4.1) for a name that varies with the connection
+      data = build(
+        ethernet.make({ src: 0x020000000001, dst: 0x020000000002 }),
+        inet,
+        udp.make({ srcport: 10000 + c, dstport: 53 }),
+        payload(dnsQuery(i, c)),
+      );
+    } else {
+      const toServer = kind < 0.45;
+      const body = toServer ? bodies[kind < 0.3 ? 1 : 0] : bodies[kind < 0.6 ? 2 : 3];
+      const syn = kind > 0.995;
+      data = build(
+        ethernet.make({ src: 0x020000000001, dst: 0x020000000002 }),
+        inet,
+        tcp.make(
+          {
+            srcport: toServer ? 20000 + c : 443,
+            dstport: toServer ? 443 : 20000 + c,
+            seq: (i * 1448) >>> 0,
+            ack: (i * 100) >>> 0,
+            flagAck: syn ? 0 : 1,
+            flagSyn: syn ? 1 : 0,
+            flagPsh: body.length > 0 ? 1 : 0,
+            window: 501,
+          },
+          syn
+            ? [{ kind: 2, mss: 1460 }, { kind: 4 }, { kind: 8, tsval: i, tsecr: 0 }, { kind: 1 }, { kind: 3, shift: 7 }]
+            : tsOpts(i),
+        ),
+        payload(body),
+      );
     }
+    yield { data, tsSec: Math.floor(t / 1e6), tsNsec: (t % 1e6) * 1000 };
+  }
+}
+
+export function generate(path: string, opts: GenerateOptions = {}): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const w = new PcapWriter({ linktype: 1 });
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, w.header());
+    let batch: RecordIn[] = [];
+    for (const rec of mixedFrames(opts)) {
+      batch.push(rec);
+      if (batch.length === 8192) {
+        writeSync(fd, w.records(batch));
+        batch = [];
+      }
+    }
+    writeSync(fd, w.records(batch));
   } finally {
     closeSync(fd);
   }
-  return bytes;
 }
 
-if (process.argv[1]?.endsWith('generate.ts')) {
-  const path = process.argv[2] ?? '/tmp/pcapkit-mix.pcap';
-  const frames = Number(process.argv[3] ?? 1_000_000);
-  const t = performance.now();
-  const bytes = generateCapture(path, { frames });
-  console.error(
-    `${path}: ${frames} frames, ${(bytes / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - t) / 1000).toFixed(1)} s`,
-  );
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const frames = Number(process.argv[2] ?? 1_000_000);
+  const path = process.argv[3] ?? 'bench/out/mixed.pcap';
+  const t0 = performance.now();
+  generate(path, { frames });
+  console.error(`wrote ${frames} frames to ${path} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

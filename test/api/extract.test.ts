@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { generateCapture } from '../../bench/generate.js';
+import { generateCapture } from '../helpers/generate.js';
 import {
   analyse,
   Bytes,

@@ -246,72 +246,149 @@ interface LayerFormat {
   readonly hasExtras: boolean;
 }
 
-type LayerEmit = (f: any, u8: Uint8Array, o: ByteOut) => void;
+/** Writes a layer's `"k":v,…` into `b` from `at` (room for `maxLen` bytes is ensured); returns the end. */
+type LayerEmitFn = (f: any, u8: Uint8Array, b: Uint8Array, at: number) => number;
+interface LayerEmit {
+  readonly fn: LayerEmitFn;
+  readonly maxLen: number;
+  readonly source: string;
+}
 
-const TRUE = ascii('true');
-const FALSE = ascii('false');
-const VALUE_OPEN = ascii('{"value":');
+// Helpers the compiled emitters call: each writes at `at` and returns the new end.
+/** An ASCII string. */
+function ws(b: Uint8Array, at: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
+  return at + n;
+}
+/** `"s"`. */
+function wq(b: Uint8Array, at: number, s: string): number {
+  b[at] = 34;
+  at = ws(b, at + 1, s);
+  b[at] = 34;
+  return at + 1;
+}
+/** A number as JSON writes it (digits directly for non-negative integers below 2^31). */
+function wn(b: Uint8Array, at: number, v: number): number {
+  if (v >= 0 && v < 10 && (v | 0) === v) {
+    b[at] = 48 + v;
+    return at + 1;
+  }
+  if (!(v >= 0 && v <= 0x7fffffff && (v | 0) === v)) return ws(b, at, Number.isFinite(v) ? String(v) : 'null');
+  let n = 2;
+  for (let x = 100; x <= v && n < 10; x *= 10) n++;
+  let p = at + n;
+  let x = v;
+  while (x >= 10) {
+    const q = (x / 10) | 0;
+    b[--p] = 48 + (x - q * 10);
+    x = q;
+  }
+  b[--p] = 48 + x;
+  return at + n;
+}
+/** Hex of a byte span, quoted. */
+function wh(b: Uint8Array, at: number, u8: Uint8Array, s: number, e: number): number {
+  b[at++] = 34;
+  for (let i = s; i < e; i++) {
+    const x = u8[i];
+    b[at] = HEXC[x >>> 4];
+    b[at + 1] = HEXC[x & 15];
+    at += 2;
+  }
+  b[at] = 34;
+  return at + 1;
+}
+const HEXC = ascii('0123456789abcdef');
+
+/** `b[at] = c0; b[at + 1] = c1; …; at += n;` for a constant ASCII string. */
+function unrolled(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += `b[at${i === 0 ? '' : ` + ${i}`}] = ${s.charCodeAt(i)}; `;
+  return `${out}at += ${s.length};`;
+}
+
+const NUM_WIDTH: Readonly<Record<string, number>> = { u8: 3, u16: 5, u24: 8, u32: 10 };
 
 /**
- * Compile a header table into a function that writes `"k":v,…` as bytes: keys are constant byte
- * arrays, numbers become digits directly, hex comes from tables, addresses from caches.
+ * Compile a header table into a writer of `"k":v,…` bytes: keys are unrolled constant stores, numbers
+ * become digits directly, hex comes from tables, addresses from caches; no capacity checks inside
+ * (the caller reserves `maxLen`), no strings built for the layer.
  */
 function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | undefined {
   const entries = Object.entries(header);
-  if (entries.length === 0) return () => {};
-  const K: Uint8Array[] = [];
-  const P: Record<number, Uint8Array>[] = [];
+  if (entries.length === 0) return { fn: (_f, _u, _b, at) => at, maxLen: 0, source: '' };
+  const P: Record<number, string>[] = [];
   const T: string[][] = [];
   const lines: string[] = [];
+  let maxLen = 0;
   entries.forEach(([k, f], i) => {
-    K.push(ascii(`${i === 0 ? '' : ','}${asciiJson(keyOf(k))}:`));
+    const key = `${i === 0 ? '' : ','}${asciiJson(keyOf(k))}:`;
     const acc = `f[${JSON.stringify(k)}]`;
     let val: string;
+    let width: number;
     switch (f.kind) {
       case 'ipv4':
-        val = 'o.quoted(ip4(v));';
+        val = 'at = wq(b, at, ip4(v));';
+        width = 17;
         break;
       case 'ipv6':
-        val = 'o.quoted(ip6(v));';
+        val = 'at = wq(b, at, ip6(v));';
+        width = 47;
         break;
       case 'mac':
-        val = 'o.quoted(mac(v));';
+        val = 'at = wq(b, at, mac(v));';
+        width = 19;
         break;
       case 'bytes':
-        val = 'o.byte(34); o.hex(u8, v.start, v.end); o.byte(34);';
+        val = 'at = wh(b, at, u8, v.start, v.end);';
+        width = 2 * (f.len ?? 0) + 2;
         break;
       default:
         if (f.base === 'hex') {
           const d = hexDigits(f);
           if (d <= 4) {
             T.push(hexTable(d));
-            val = `o.str(v < T[${T.length - 1}].length ? T[${T.length - 1}][v] : hq(v, ${d}));`;
-          } else val = `o.str(hq(v, ${d}));`;
-        } else if (f.base === 'bool') val = 'o.raw(v !== 0 ? TRUE : FALSE);';
-        else val = 'o.num(v);';
+            val = `at = ws(b, at, v < ${T[T.length - 1].length} ? T[${T.length - 1}][v] : hq(v, ${d}));`;
+          } else val = `at = ws(b, at, hq(v, ${d}));`;
+          width = Math.max(d, 16) + 4;
+        } else if (f.base === 'bool') {
+          val = `if (v !== 0) { ${unrolled('true')} } else { ${unrolled('false')} }`;
+          width = 5;
+        } else {
+          val = 'at = wn(b, at, v);';
+          width = f.scale === undefined || f.scale === 1 ? (NUM_WIDTH[f.kind] ?? 24) : 24;
+        }
     }
     if (f.names !== undefined) {
-      const pre: Record<number, Uint8Array> = {};
-      for (const [n, name] of Object.entries(f.names)) pre[Number(n)] = ascii(`{"name":${asciiJson(name)},"value":`);
+      const pre: Record<number, string> = {};
+      let longest = 0;
+      for (const [n, name] of Object.entries(f.names)) {
+        pre[Number(n)] = `{"name":${asciiJson(name)},"value":`;
+        longest = Math.max(longest, pre[Number(n)].length);
+      }
       P.push(pre);
-      val = `{ const p = P[${P.length - 1}][v]; o.raw(p === undefined ? VO : p); ${val} o.byte(125); }`;
+      val = `{ const p = P[${P.length - 1}][v]; if (p !== undefined) at = ws(b, at, p); else { ${unrolled('{"value":')} } ${val} b[at++] = 125; }`;
+      width += longest + 1;
     }
-    lines.push(`  o.raw(K[${i}]); { const v = ${acc}; ${val} }`);
+    maxLen += key.length + width;
+    lines.push(`  ${unrolled(key)} { const v = ${acc}; ${val} }`);
   });
-  const src = `return function json(f, u8, o) {\n${lines.join('\n')}\n}`;
+  const src = `return function json(f, u8, b, at) {\n${lines.join('\n')}\n  return at;\n}`;
   try {
-    return new Function('ip4', 'ip6', 'mac', 'hq', 'K', 'P', 'T', 'TRUE', 'FALSE', 'VO', src)(
+    const fn = new Function('ip4', 'ip6', 'mac', 'hq', 'ws', 'wq', 'wn', 'wh', 'P', 'T', src)(
       ip4,
       ip6,
       mac,
       hexQuoted,
-      K,
+      ws,
+      wq,
+      wn,
+      wh,
       P,
       T,
-      TRUE,
-      FALSE,
-      VALUE_OPEN,
-    ) as LayerEmit;
+    ) as LayerEmitFn;
+    return { fn, maxLen, source: src };
   } catch {
     return undefined; // an odd key: the generic path still works
   }
@@ -552,7 +629,7 @@ export class Formatter {
       o.raw(empty ? lf.open : lf.openComma);
       const before = o.length;
       if (layer.complete && lf.json !== undefined) {
-        lf.json(layer.fields, u8, o);
+        o.emit(lf.json.maxLen, lf.json.fn, layer.fields, u8);
         const extra = this.extras(frame, layer, lf);
         if (extra) {
           for (const [k, v] of extra) {

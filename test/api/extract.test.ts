@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { generateCapture } from '../helpers/generate.js';
 import {
   analyse,
   Bytes,
@@ -37,6 +36,7 @@ import {
   writePcap,
 } from '../../src/index.js';
 import { corpusFiles, corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
+import { generateCapture } from '../helpers/generate.js';
 
 let dir = '';
 let cap = '';

@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as plistParser from 'plist';
-import { generateCapture, mixedFrame } from '../helpers/generate.js';
 import { build, ethernet, ip, ipv4, payload, readFramesSync, udp, writePcap, writePcapng } from '../../src/index.js';
 import { corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
+import { generateCapture, mixedFrame } from '../helpers/generate.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');

@@ -106,4 +106,3 @@ export function generateCapture(path: string, o: GenerateOptions): number {
   }
   return bytes;
 }
-

@@ -7,14 +7,14 @@ export { type Extraction, type ExtractStats, extract } from './api/extract.js';
 export {
   type DecodeAsRule,
   type ExtractOptions,
+  type ExtractReassembleOptions,
+  type ExtractTraceOptions,
   LAYERS,
   type LayerName,
   type OutputTarget,
   type ProgressInfo,
   parseDecodeAs,
-  type ReassembleOptions,
   type ResolvedOptions,
-  type TraceOptions,
 } from './api/options.js';
 export { type FrameStream, type ReadFramesOptions, readFrames, readFramesSync } from './api/read-frames.js';
 export { reassemble } from './api/reassemble.js';

@@ -23,7 +23,7 @@ import { defaultRegistry } from '../protocols/index.js';
 export type LayerName = LayerKind;
 export const LAYERS: readonly LayerName[] = ['link', 'internet', 'transport', 'application'];
 
-export interface ReassembleOptions {
+export interface ExtractReassembleOptions {
   readonly ipv4?: boolean;
   readonly ipv6?: boolean;
   readonly tcp?: boolean;
@@ -31,7 +31,7 @@ export interface ReassembleOptions {
   readonly strict?: boolean;
 }
 
-export interface TraceOptions {
+export interface ExtractTraceOptions {
   /** Folder for the per-flow files (PyPCAPKit's trace_fout; default './tmp'). */
   readonly output?: string;
   /** Per-flow file format (default 'pcap'). */
@@ -101,12 +101,12 @@ export interface ExtractOptions {
   readonly strict?: boolean;
 
   // ── reassembly and tracing (PyPCAPKit reassembly, ip/ipv4/ipv6/tcp, reasm_strict, trace*)
-  readonly reassemble?: boolean | ReassembleOptions;
+  readonly reassemble?: boolean | ExtractReassembleOptions;
   readonly ip?: boolean;
   readonly ipv4?: boolean;
   readonly ipv6?: boolean;
   readonly tcp?: boolean;
-  readonly trace?: boolean | TraceOptions;
+  readonly trace?: boolean | ExtractTraceOptions;
 
   // ── bounds and plumbing
   /** Stop after this many frames (tshark -c). */
@@ -151,7 +151,7 @@ export interface ResolvedOptions {
     readonly tcp: boolean;
     readonly strict: boolean;
   };
-  readonly trace: false | Required<TraceOptions>;
+  readonly trace: false | Required<ExtractTraceOptions>;
   readonly limit: number | undefined;
   readonly signal: AbortSignal | undefined;
   readonly onWarning: WarningHandler | undefined;
@@ -249,7 +249,7 @@ export function resolveOptions(input: Input | undefined, o: ExtractOptions = {})
     strict: ro.strict ?? true,
   };
   const t = o.trace;
-  const trace: false | Required<TraceOptions> =
+  const trace: false | Required<ExtractTraceOptions> =
     t === undefined || t === false
       ? false
       : {

@@ -171,6 +171,20 @@ describe('report formats parse back', () => {
     assert.deepEqual(readFileSync(join(dir, 'same.pcap')), readFileSync(src));
   });
 
+  test('pcapng input: Section Header and Interface Description blocks precede the frames', noCorpus, () => {
+    const r = run([corpusPath('pypcapkit__dhcp.pcapng'), '-j', '-o', 'dhcp.json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(readFileSync(join(dir, 'dhcp.json'), 'utf8'));
+    const keys = Object.keys(j);
+    assert.deepEqual(keys.slice(0, 3), ['Section Header 1', 'Interface Description 1', 'Frame 1']);
+    assert.equal(j['Interface Description 1'].linktype.name, 'ETHERNET');
+    assert.equal(j['Frame 1'].interface_id, 0);
+    const multi = run([corpusPath('zeek__pcapng-multi-interface.pcapng'), '-j', '-o', 'multi.json']);
+    assert.equal(multi.code, 0, multi.stderr);
+    const m = Object.keys(JSON.parse(readFileSync(join(dir, 'multi.json'), 'utf8')));
+    assert.ok(m.includes('Interface Description 2'), m.slice(0, 5).join());
+  });
+
   test('pcap from pcapng (corpus): every frame identical', noCorpus, () => {
     const src = corpusPath('pypcapkit__dhcp.pcapng');
     const r = run([src, '-o', 'dhcp.pcap']);

@@ -31,6 +31,8 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'frame.linktype_unknown': 'no dissector for the link type; the whole frame stays raw',
   'frame.invalid_timestamp':
     "the record's fraction of a second is out of range (≥ 1 s); shown carried into the seconds",
+  'dump.exception':
+    'a report could not format this frame (a decoder or codec threw); the record keeps the frame header',
   'frame.decode_as_unknown': 'decode-as named a protocol the registry does not hold',
   'ip.version_mismatch': 'IPv4 header whose version is not 4',
   'ip.hdr_len_too_small': 'IPv4 IHL < 5 (RFC 791 §3.1)',

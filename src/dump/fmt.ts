@@ -453,6 +453,115 @@ function issueRecord(frame: Frame, i: Issue): Record<string, unknown> {
   return o;
 }
 
+/** asciiJson of short strings (keys, option names, enum names) recur in every frame: cache them. */
+const JSON_STR = new Map<string, string>();
+function strJson(s: string): string {
+  if (s.length > 40) return asciiJson(s);
+  let j = JSON_STR.get(s);
+  if (j === undefined) {
+    if (JSON_STR.size >= 8192) JSON_STR.clear();
+    j = asciiJson(s);
+    JSON_STR.set(s, j);
+  }
+  return j;
+}
+
+/** What toPlain() turns into undefined (omitted from objects). */
+function absent(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === 'function' || typeof v === 'symbol';
+}
+
+/**
+ * `asciiJson(toPlain(v))` in one pass, straight into the output (no intermediate objects): the
+ * decoded options and stage records of every frame go through here.
+ */
+export function writePlain(o: ByteOut, v: unknown, depth = 0): void {
+  switch (typeof v) {
+    case 'number':
+      if (Number.isFinite(v)) o.num(v);
+      else o.str(`"${String(v)}"`);
+      return;
+    case 'string':
+      o.str(strJson(v));
+      return;
+    case 'boolean':
+      o.str(v ? 'true' : 'false');
+      return;
+    case 'bigint':
+      o.str(`"${v.toString()}"`);
+      return;
+    case 'object':
+      break;
+    default:
+      o.str('null');
+      return;
+  }
+  if (v === null) {
+    o.str('null');
+    return;
+  }
+  if (depth > 32) {
+    o.str('"[too deep]"');
+    return;
+  }
+  if (v instanceof Uint8Array) {
+    o.byte(34);
+    o.hex(v, 0, v.length);
+    o.byte(34);
+    return;
+  }
+  if (Array.isArray(v)) {
+    o.byte(91);
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) o.byte(44);
+      writePlain(o, v[i], depth + 1);
+    }
+    o.byte(93);
+    return;
+  }
+  if (v instanceof Map || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    o.str(asciiJson(toPlain(v, depth)) ?? 'null');
+    return;
+  }
+  o.byte(123);
+  let first = true;
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const x = (v as Record<string, unknown>)[k];
+    if (absent(x)) continue;
+    if (!first) o.byte(44);
+    first = false;
+    o.str(strJson(k));
+    o.byte(58);
+    writePlain(o, x, depth + 1);
+  }
+  o.byte(125);
+}
+
+/** Seconds and nanoseconds as `time_epoch` text (`sec.nnnnnnnnn`), written as digits. */
+function writeEpoch(o: ByteOut, sec: number, nsec: number, trim: boolean): void {
+  if (sec < 0 || !Number.isInteger(sec) || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9) {
+    o.str(trim ? timeText(sec, nsec) : epochString(sec, nsec));
+    return;
+  }
+  o.num(sec);
+  if (trim) {
+    if (nsec === 0) return;
+    let n = nsec;
+    let digits = 9;
+    while (n % 10 === 0) {
+      n /= 10;
+      digits--;
+    }
+    o.byte(46);
+    for (let p = 10 ** (digits - 1); p >= 1; p /= 10) o.byte(48 + (Math.floor(n / p) % 10));
+    return;
+  }
+  o.byte(46);
+  for (let p = 1e8; p >= 1; p /= 10) o.byte(48 + (Math.floor(nsec / p) % 10));
+}
+
 interface ChainNode {
   readonly s: string;
   readonly raw: string;
@@ -504,7 +613,7 @@ export class Formatter {
     return rest > 0 ? node.raw : node.s;
   }
 
-  /** Computed values and the decoded variable tail of a layer, as [key, plain value] pairs. */
+  /** Computed values and the decoded variable tail of a layer, as [key, value] pairs (values not yet plain). */
   private extras(frame: Frame, layer: Layer, lf: LayerFormat): [string, unknown][] | undefined {
     if (!layer.complete || !lf.hasExtras) return undefined;
     let out: [string, unknown][] | undefined;
@@ -516,20 +625,25 @@ export class Formatter {
       } catch {
         v = undefined;
       }
-      if (v === undefined) continue;
-      (out ??= []).push([key, typeof v === 'number' ? v : toPlain(v)]);
+      if (absent(v)) continue;
+      (out ??= []).push([key, v]);
     }
     if (lf.hasRest && (layer.details !== undefined || layer.hdrEnd > layer.start + lf.proto!.minLen)) {
-      const d = toPlain(decodeDetails(frame, layer, this.reg));
-      if (d === undefined) return out;
+      const d = decodeDetails(frame, layer, this.reg);
+      if (absent(d)) return out;
       const add = (k: string, v: unknown) => {
-        if (v === undefined || k in lf.header) return;
+        if (absent(v) || k in lf.header) return;
         if (out?.some((x) => x[0] === k)) return;
         (out ??= []).push([k, v]);
       };
-      if (Array.isArray(d)) add('options', d);
-      else if (typeof d === 'object' && d !== null) for (const [k, v] of Object.entries(d)) add(k, v);
-      else add('details', d);
+      if (Array.isArray(d) || typeof d !== 'object' || d instanceof Uint8Array) {
+        add(Array.isArray(d) ? 'options' : 'details', d);
+      } else {
+        const obj = d instanceof Map || typeof (d as { toJSON?: unknown }).toJSON === 'function' ? toPlain(d) : d;
+        if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+          for (const k in obj) if (Object.hasOwn(obj, k)) add(k, (obj as Record<string, unknown>)[k]);
+        } else add('details', obj);
+      }
     }
     return out;
   }
@@ -556,7 +670,7 @@ export class Formatter {
       if (p !== undefined) o[lf.keyOf(k)] = p;
     }
     const extra = this.extras(frame, layer, lf);
-    if (extra) for (const [k, v] of extra) if (!(k in o)) o[k] = v;
+    if (extra) for (const [k, v] of extra) if (!(k in o)) o[k] = toPlain(v);
     return o;
   }
 
@@ -595,9 +709,9 @@ export class Formatter {
     o.raw(K_NUMBER);
     o.uint(frame.n);
     o.raw(K_TIME);
-    o.str(timeText(frame.tsSec, frame.tsNsec));
+    writeEpoch(o, frame.tsSec, frame.tsNsec, true);
     o.raw(K_EPOCH);
-    o.str(epochString(frame.tsSec, frame.tsNsec));
+    writeEpoch(o, frame.tsSec, frame.tsNsec, false);
     o.raw(K_LEN);
     o.uint(frame.origLen);
     o.raw(K_CAPLEN);
@@ -612,11 +726,11 @@ export class Formatter {
     }
     if (frame.comments !== undefined && frame.comments.length > 0) {
       o.raw(K_COMMENTS);
-      o.str(asciiJson(frame.comments));
+      writePlain(o, frame.comments);
     }
     if (frame.opts !== undefined) {
       o.raw(K_OPTIONS);
-      o.str(asciiJson(toPlain(frame.opts)));
+      writePlain(o, frame.opts);
     }
     o.raw(K_PROTOCOLS);
     o.str(this.chainJson(frame));
@@ -634,9 +748,9 @@ export class Formatter {
         if (extra) {
           for (const [k, v] of extra) {
             if (o.length !== before) o.byte(44);
-            o.str(`${asciiJson(k)}:`);
-            if (typeof v === 'number') o.num(v);
-            else o.str(asciiJson(v));
+            o.str(strJson(k));
+            o.byte(58);
+            writePlain(o, v);
           }
         }
       } else {
@@ -657,11 +771,11 @@ export class Formatter {
     }
     if (frame.reassembled !== undefined) {
       o.raw(K_REASSEMBLED);
-      o.str(asciiJson(toPlain(frame.reassembled)));
+      writePlain(o, frame.reassembled);
     }
     if (frame.messages !== undefined) {
       o.raw(K_MESSAGES);
-      o.str(asciiJson(toPlain(frame.messages)));
+      writePlain(o, frame.messages);
     }
     if (frame.issues.length > 0) {
       o.raw(K_ISSUES);

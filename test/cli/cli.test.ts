@@ -333,6 +333,13 @@ describe('run control', () => {
     assert.equal(r.stdout.trim().split('\n').length, 500);
   });
 
+  test('-B/-O save stdin while reading it', () => {
+    const input = readFileSync(small());
+    const r = run(['-', '-B', '-O', 'saved.pcap', '-f', 'ndjson', '-o', '-', '-q'], { input });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(join(dir, 'saved.pcap')), input);
+  });
+
   test('-d decodes a port as a protocol (tshark -d)', () => {
     const inner = build(
       ethernet.make(),

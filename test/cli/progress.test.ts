@@ -33,3 +33,14 @@ test('tree: PyPCAPKit branches; arrays as |-->', () => {
     '  |-- a -> 1\n  |-- b\n  |     |-- c -> x\n  |     |-- d\n  |           |--> 1\n  |           |--> 2\n  |-- e -> True\n',
   );
 });
+
+test('files mode names never leave the folder', async () => {
+  const { insideDir, safeFileName } = await import('../../src/dump/dumper.js');
+  assert.equal(safeFileName('../../etc/passwd'), '__.._etc_passwd');
+  assert.equal(safeFileName('Frame 1.json'), 'Frame 1.json');
+  assert.equal(safeFileName('..'), '_');
+  for (const bad of ['../x', '/abs/path', 'a/../../b', '..\\x', '.']) {
+    const p = insideDir('/tmp/out-dir', bad);
+    assert.ok(p.startsWith('/tmp/out-dir/'), p);
+  }
+});

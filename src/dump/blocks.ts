@@ -96,6 +96,11 @@ export class BlockTracker {
   private headerDone = false;
   constructor(private readonly info: CaptureInfo) {}
 
+  /** True when records are due before frame `n` (cheap: checked per frame). */
+  due(n: number): boolean {
+    return !this.headerDone || (this.next < this.info.blocks.length && this.info.blocks[this.next].beforeFrame <= n);
+  }
+
   /** Records due before frame `n` (Infinity: all that remain). */
   take(n: number): NamedRecord[] {
     const out: NamedRecord[] = [];

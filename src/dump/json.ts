@@ -47,7 +47,7 @@ class JsonDumper implements Dumper {
     const out = this.out;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
-      if (this.blocks) {
+      if (this.blocks?.due(f.n)) {
         const b = this.entries(this.blocks.take(f.n));
         if (b !== '') out.str(b);
       }

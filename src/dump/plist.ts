@@ -81,7 +81,7 @@ class PlistDumper implements Dumper {
   write(frames: readonly Frame[]) {
     let s = '';
     for (const f of frames) {
-      if (this.blocks) s += this.entries(this.blocks.take(f.n));
+      if (this.blocks?.due(f.n)) s += this.entries(this.blocks.take(f.n));
       s += this.entries([[`Frame ${f.n}`, this.fmt!.safeRecord(f)]]);
     }
     return this.sink.write(s);

@@ -88,7 +88,7 @@ class TreeDumper implements Dumper {
   write(frames: readonly Frame[]) {
     let s = '';
     for (const f of frames) {
-      if (this.blocks) for (const [n, r] of this.blocks.take(f.n)) s += this.block(n, r);
+      if (this.blocks?.due(f.n)) for (const [n, r] of this.blocks.take(f.n)) s += this.block(n, r);
       s += this.block(`Frame ${f.n}`, this.fmt!.safeRecord(f));
     }
     return this.sink.write(s);

@@ -20,6 +20,7 @@ import {
   defaultEngine,
   defaultRegistry,
   defineProtocol,
+  dump,
   ethernet,
   extract,
   FormatError,
@@ -106,6 +107,19 @@ describe('extract()', () => {
     );
     await x.run();
     assert.equal(x.stats.frames, 5);
+  });
+
+  test('dump() writes any extraction; asyncDispose closes a half-read one', async () => {
+    const out = join(dir, 'dumped.ndjson');
+    const sum = await dump(extract(cap, { limit: 5 }), { format: 'ndjson', output: out });
+    assert.equal(sum.frames, 5);
+    assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, 5);
+    const x = extract(cap, { output: join(dir, 'disposed.json') });
+    await x.next();
+    await x[Symbol.asyncDispose]();
+    assert.equal(x.done, true);
+    const j = JSON.parse(readFileSync(join(dir, 'disposed.json'), 'utf8'));
+    assert.deepEqual(Object.keys(j), ['Global Header', 'Frame 1']);
   });
 
   test('extract(options) with input inside, and limit/count', async () => {

@@ -1,6 +1,6 @@
 /**
  * The `pcapkit` command: flags → `extract()` options → `run()`. Data on stdout (only with -o -),
- * everything else on stderr; exit 0/1/2 (130 on SIGINT); a closed output pipe ends the run quietly.
+ * everything else on stderr; exit 0/1/2 (130 on SIGINT, 143 on SIGTERM); a closed output pipe ends the run quietly.
  */
 import { createWriteStream, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,13 +102,17 @@ export async function main(
     return EXIT_USAGE;
   }
   const ac = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(EXIT_INTERRUPTED);
-    interrupted = true;
+  // SIGINT/SIGTERM stop reading; the report is closed in `finally` and stays a valid document.
+  // A second signal exits at once.
+  let interrupted: 0 | 130 | 143 = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    const code = sig === 'SIGTERM' ? 143 : EXIT_INTERRUPTED;
+    if (interrupted) process.exit(code);
+    interrupted = code;
     ac.abort(new Error('interrupted'));
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   let input: Input = s.input!;
   if (s.input === '-' && s.bufferSave)
@@ -121,7 +125,7 @@ export async function main(
       total = 0; // the reader names the problem
     }
   }
-  const progress = createProgress(total, io.stderr, !s.quiet && !verbose && !toStdout);
+  const progress = createProgress(total, io.stderr, !s.quiet && !verbose && !(toStdout && io.stdout.isTTY));
   const onWarning = (w: PcapkitWarning) => {
     if (s.quiet || (w.level === 'info' && !verbose)) return;
     progress.done();
@@ -165,11 +169,12 @@ export async function main(
     if (isEpipe(e)) return EXIT_OK;
     if (interrupted && e instanceof PcapkitError && e.code === 'ERR_ABORTED') {
       if (!s.quiet) err('pcapkit: interrupted; the report was closed\n');
-      return EXIT_INTERRUPTED;
+      return interrupted;
     }
     err(`pcapkit: ${oneLine(e)}\n`);
     return exitCodeFor(e);
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

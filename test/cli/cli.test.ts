@@ -378,31 +378,35 @@ describe('run control', () => {
     assert.doesNotMatch(r.stderr, /EPIPE|Error|error/);
   });
 
-  test('SIGINT mid-file: exit 130 and the JSON report is a valid document', async () => {
-    const big = join(dir, 'sigint.pcap');
-    generateCapture(big, { frames: 400000, pool: 512 });
-    const out = join(dir, 'sigint.json');
-    const child = spawn(process.execPath, [CLI, big, '-f', 'json', '-o', out], {
-      cwd: dir,
-      stdio: ['ignore', 'ignore', 'pipe'],
+  for (const [sig, want] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)
+    test(`${sig} mid-file: exit ${want} and the JSON report is a valid document`, async () => {
+      const big = join(dir, 'sigint.pcap');
+      if (!existsSync(big)) generateCapture(big, { frames: 400000, pool: 512 });
+      const out = join(dir, `${sig}.json`);
+      const child = spawn(process.execPath, [CLI, big, '-f', 'json', '-o', out], {
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      // Interrupt once the report has started growing.
+      for (let i = 0; i < 200 && !(existsSync(out) && statSync(out).size > 100_000); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      child.kill(sig);
+      const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+      const j = JSON.parse(readFileSync(out, 'utf8'));
+      const n = Object.keys(j).filter((k) => k.startsWith('Frame ')).length;
+      if (code === 0)
+        assert.equal(n, 400000); // finished before the signal landed
+      else {
+        assert.equal(code, want, stderr);
+        assert.ok(n > 0 && n < 400000, `frames written: ${n}`);
+        assert.match(stderr, /interrupted/);
+      }
     });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    // Interrupt once the report has started growing.
-    for (let i = 0; i < 200 && !(existsSync(out) && statSync(out).size > 100_000); i++)
-      await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
-    const j = JSON.parse(readFileSync(out, 'utf8'));
-    const n = Object.keys(j).filter((k) => k.startsWith('Frame ')).length;
-    if (code === 0)
-      assert.equal(n, 400000); // finished before the signal landed
-    else {
-      assert.equal(code, 130, stderr);
-      assert.ok(n > 0 && n < 400000, `frames written: ${n}`);
-      assert.match(stderr, /interrupted/);
-    }
-  });
 });
 
 describe('malformed input', () => {

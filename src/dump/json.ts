@@ -9,7 +9,11 @@ import type { Frame } from '../core/frame.js';
 import { BlockTracker, type NamedRecord } from './blocks.js';
 import type { DumpContext, Dumper, DumperFactory, Sink } from './dumper.js';
 import { asciiJson, Formatter } from './fmt.js';
-import { ByteOut } from './out.js';
+import { ascii, ByteOut } from './out.js';
+
+const FRAME_FIRST = ascii('\n"Frame ');
+const FRAME_NEXT = ascii(',\n"Frame ');
+const FRAME_END = ascii('":');
 
 class JsonDumper implements Dumper {
   private fmt: Formatter | undefined;
@@ -51,7 +55,9 @@ class JsonDumper implements Dumper {
         const b = this.entries(this.blocks.take(f.n));
         if (b !== '') out.str(b);
       }
-      out.str(`${this.first ? '\n' : ',\n'}"Frame ${f.n}":`);
+      out.raw(this.first ? FRAME_FIRST : FRAME_NEXT);
+      out.uint(f.n);
+      out.raw(FRAME_END);
       fmt.safeWriteJson(f, out);
       this.first = false;
     }

@@ -33,6 +33,8 @@ function scalar(v: unknown): string {
   return String(v).replace(/[\r\n]/g, (c) => (c === '\r' ? '\\r' : '\\n'));
 }
 
+const HEX = /^[0-9a-f]+$/;
+
 function isEmpty(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0);
 }
@@ -49,7 +51,15 @@ export function treeLines(obj: unknown, pre: string, p: Paint = PLAIN): string {
     const last = i === entries.length - 1;
     const arrow = arr ? '|--> ' : '|-- ';
     const label = arr ? '' : p.key(k);
-    if (typeof v === 'object' && v !== null && !isEmpty(v)) {
+    if (!arr && k === 'data' && typeof v === 'string' && v.length > 32 && HEX.test(v)) {
+      // Payload bytes as PyPCAPKit shows them: spaced hex pairs, 16 bytes per line.
+      s += `${pre}${p.branch('  |-- ')}${label}\n`;
+      const inner = pre + p.branch(last ? '      ' : '  |   ');
+      for (let i = 0; i < v.length; i += 32) {
+        const row = v.slice(i, i + 32).replace(/(..)(?!$)/g, '$1 ');
+        s += `${inner}${p.branch(i === 0 ? '  |--> ' : '       ')}${row}\n`;
+      }
+    } else if (typeof v === 'object' && v !== null && !isEmpty(v)) {
       s += `${pre}${p.branch(`  ${arrow}`)}${arr ? k : label}\n`;
       s += treeLines(v, pre + p.branch(last ? '      ' : '  |   '), p);
     } else {

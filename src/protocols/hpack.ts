@@ -468,7 +468,6 @@ export class HpackDecoder {
   }
 }
 
-
 export interface EncodeOptions {
   /** Huffman-code every string literal (§5.2). Default false. */
   readonly huffman?: boolean;

@@ -5,6 +5,10 @@
 import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { ethernet } from './ethernet.js';
+import { ftp } from './ftp.js';
+import { ftpData } from './ftp-data.js';
+import { http1 } from './http1.js';
+import { http2 } from './http2.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
 import { tcp } from './tcp.js';
@@ -19,9 +23,14 @@ export const builtins: readonly Protocol[] = Object.freeze([
   // transport
   tcp,
   udp,
+  // application
+  http1,
+  http2,
+  ftp,
+  ftpData,
 ]);
 
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, ipv4, ipv6, tcp, udp };
+export { ethernet, ftp, ftpData, http1, http2, ipv4, ipv6, tcp, udp };

@@ -1,0 +1,74 @@
+/**
+ * Compare our per-packet values with tshark oracle columns, field by field, by tshark name: the
+ * values come from the `computed` functions of the protocols in each frame's layers, in layer order,
+ * joined with ',' as the oracle's `-E aggregator=,` does.
+ */
+import type { Frame } from '../../src/core/frame.js';
+import type { Registry } from '../../src/core/registry.js';
+import { corpusFrames, registryFor } from './app-corpus.js';
+import { type Table as Oracle, oraclePackets } from './corpus.js';
+
+/** Our value of a tshark field in a frame ('' when absent), as the oracle writes it. */
+export function tsharkValue(frame: Frame, reg: Registry, name: string): string {
+  const vals: string[] = [];
+  for (const l of frame.layers) {
+    const fn = reg.byName(l.protocol)?.computed?.[name];
+    if (!fn) continue;
+    const v = fn(l, frame, reg);
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v) vals.push(String(x));
+    else vals.push(String(v));
+  }
+  return vals.join(',');
+}
+
+export interface FieldTally {
+  agree: number;
+  /** Both have a value and they differ. */
+  disagree: number;
+  /** The oracle has a value, we have none. */
+  missing: number;
+  /** We have a value, the oracle has none. */
+  extra: number;
+  /** Examples of the mismatches: file, frame, ours, theirs. */
+  examples: string[];
+}
+
+export const newTally = (): FieldTally => ({ agree: 0, disagree: 0, missing: 0, extra: 0, examples: [] });
+
+/** Tally one capture's frames against its oracle for the given fields. */
+export function compareFile(file: string, fields: readonly string[], tallies: Record<string, FieldTally>): void {
+  const reg = registryFor(file);
+  const frames = corpusFrames(file, reg);
+  const oracle: Oracle = oraclePackets(file);
+  const numCol = oracle.col('frame.number');
+  const byNum = new Map<number, readonly string[]>();
+  for (const r of oracle.rows) byNum.set(Number(r[numCol]), r);
+  for (const name of fields) {
+    const c = oracle.col(name);
+    if (c < 0) continue;
+    const t = (tallies[name] ??= newTally());
+    for (const f of frames) {
+      const row = byNum.get(f.n);
+      const theirs = row ? (row[c] ?? '') : '';
+      const ours = tsharkValue(f, reg, name);
+      if (theirs === '' && ours === '') continue;
+      if (theirs === ours) t.agree++;
+      else {
+        if (theirs === '') t.extra++;
+        else if (ours === '') t.missing++;
+        else t.disagree++;
+        if (t.examples.length < 40)
+          t.examples.push(
+            `${file}#${f.n}: ours=${JSON.stringify(ours.slice(0, 60))} tshark=${JSON.stringify(theirs.slice(0, 60))}`,
+          );
+      }
+    }
+  }
+}
+
+/** Share of oracle-or-ours values that agree. */
+export function agreement(t: FieldTally): number {
+  const n = t.agree + t.disagree + t.missing + t.extra;
+  return n === 0 ? 1 : t.agree / n;
+}

@@ -639,32 +639,7 @@ class Http1StreamParser implements StreamParser {
         b.notes.push('http1.cut');
         this.emit(out, this.buf.end, false);
       }
-    } else if (this.buf.length > 0 && this.mode !== 'resync' && this.mode !== 'tunnel') {
-      const v = this.buf.view();
-      const sl = parseStartLine(v, 0, v.length);
-      if (sl) {
-        out.push({
-          protocol: 'http1',
-          dir: this.dir,
-          frames: this.buf.framesFor(this.buf.base, this.buf.end),
-          complete: false,
-          fields: {
-            type: sl.type,
-            method: sl.method,
-            uri: sl.uri,
-            version: sl.version,
-            code: sl.code,
-            phrase: sl.phrase,
-            headers: [],
-            body: new Uint8Array(0),
-            bodyLength: 0,
-            chunked: false,
-          },
-          notes: [...this.notes, 'http1.cut'],
-        });
-        this.notes = [];
-      }
-    }
+    } else if (this.mode === 'start' || this.mode === 'head') this.partialHead(out, 'http1.cut');
     this.buf.consume(this.buf.length);
     return out;
   }
@@ -697,12 +672,40 @@ class Http1StreamParser implements StreamParser {
       if (this.mode === 'length' || this.mode === 'chunked') this.takeBody(this.buf.length);
       b.notes.push('http1.gap');
       this.emit(out, this.buf.end, false);
-    }
+    } else if (this.mode === 'start' || this.mode === 'head') this.partialHead(out, 'http1.gap');
     // Anything else: drop what we hold and look for the next start line (DESIGN §3.8).
     const midstream = gap < 0 && this.buf.end === 0;
     this.buf.skip(gap > 0 ? gap : 0);
-    this.notes.push(midstream ? 'http1.midstream' : 'http1.gap');
+    if (midstream) this.notes.push('http1.midstream');
     this.mode = 'resync';
+  }
+
+  /** A start line (and maybe some field lines) without the end of its header section: report it. */
+  private partialHead(out: AppMessage[], note: string): void {
+    const v = this.buf.view();
+    const sl = v.length > 0 ? parseStartLine(v, 0, v.length) : undefined;
+    if (!sl) return;
+    const headers: [string, string][] = [];
+    if (!sl.cut) parseHead(v, sl.next, v.length, headers);
+    const fields: Http1Message = {
+      type: sl.type,
+      ...(sl.method !== undefined ? { method: sl.method, uri: sl.uri } : {}),
+      ...(sl.version !== undefined ? { version: sl.version } : {}),
+      ...(sl.code !== undefined ? { code: sl.code, phrase: sl.phrase } : {}),
+      headers,
+      body: new Uint8Array(0),
+      bodyLength: 0,
+      chunked: false,
+    };
+    out.push({
+      protocol: 'http1',
+      dir: this.dir,
+      frames: this.buf.framesFor(this.buf.base, this.buf.end),
+      complete: false,
+      fields,
+      notes: [...this.notes, note],
+    });
+    this.notes = [];
   }
 
   private run(out: AppMessage[]): void {
@@ -1016,14 +1019,21 @@ class Http1StreamParser implements StreamParser {
   }
 }
 
-/** Offset of the first line in `v` that is a start line (at 0 or just after an LF), or -1. */
+/**
+ * Offset of the first start line in `v`, or -1: at a line start, or (after a gap the old message may
+ * run on) where "HTTP/" or an upper-case token follows a non-token octet mid-line. Only a whole,
+ * strictly valid line counts.
+ */
 function findStartLine(v: Uint8Array): number {
   const n = v.length;
   for (let p = 0; p < n; p++) {
-    if (p > 0 && v[p - 1] !== LF) continue;
+    const c = v[p];
+    const lineStart = p === 0 || v[p - 1] === LF;
+    if (!lineStart && !(c >= 0x41 && c <= 0x5a && (c === 0x48 || !TCHAR[v[p - 1]]))) continue;
     const le = v.indexOf(LF, p);
     if (le < 0) return -1;
-    if (parseStartLine(v, p, le + 1)) return p;
+    const sl = parseStartLine(v, p, le + 1);
+    if (sl && !sl.cut) return p;
   }
   return -1;
 }

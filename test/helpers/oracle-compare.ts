@@ -30,11 +30,13 @@ export interface FieldTally {
   missing: number;
   /** We have a value, the oracle has none. */
   extra: number;
+  /** The oracle has a value in a frame we do not dissect down to TCP/UDP yet (a link type still missing). */
+  unreached: number;
   /** Examples of the mismatches: file, frame, ours, theirs. */
   examples: string[];
 }
 
-export const newTally = (): FieldTally => ({ agree: 0, disagree: 0, missing: 0, extra: 0, examples: [] });
+export const newTally = (): FieldTally => ({ agree: 0, disagree: 0, missing: 0, extra: 0, unreached: 0, examples: [] });
 
 /** Tally one capture's frames against its oracle for the given fields. */
 export function compareFile(file: string, fields: readonly string[], tallies: Record<string, FieldTally>): void {
@@ -54,6 +56,7 @@ export function compareFile(file: string, fields: readonly string[], tallies: Re
       const ours = tsharkValue(f, reg, name);
       if (theirs === '' && ours === '') continue;
       if (theirs === ours) t.agree++;
+      else if (ours === '' && !f.layers.some((l) => l.protocol === 'tcp' || l.protocol === 'udp')) t.unreached++;
       else {
         if (theirs === '') t.extra++;
         else if (ours === '') t.missing++;

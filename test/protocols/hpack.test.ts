@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
+  type HeaderField,
   HpackDecoder,
   HpackEncoder,
-  type HeaderField,
   huffmanDecode,
   huffmanEncode,
   writeInt,

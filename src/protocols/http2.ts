@@ -88,10 +88,12 @@ export function prefaceAt(u8: Uint8Array, at: number, end: number): boolean {
  * type, and a length within the default SETTINGS_MAX_FRAME_SIZE.
  */
 export function plausibleHeader(type: number, flags: number, sid: number, len: number, strict: boolean): boolean {
-  if (strict && sid > 0x7fffffff) return false;
-  const id = sid & 0x7fffffff;
+  // §4.1: the reserved bit MUST remain unset when sending.
+  if (sid > 0x7fffffff) return false;
+  const id = sid;
   const def = DEFINED_FLAGS[type];
-  if (def === undefined) return !strict;
+  // Unknown types are legal (§5.5) but, with no rule to check, only believable when short.
+  if (def === undefined) return !strict && len <= DEFAULT_MAX_FRAME;
   if (strict && (flags & ~def) !== 0) return false;
   if (strict && len > DEFAULT_MAX_FRAME) return false;
   switch (type) {
@@ -114,7 +116,7 @@ export function plausibleHeader(type: number, flags: number, sid: number, len: n
     case WINDOW_UPDATE:
       return len === 4;
     default:
-      return true;
+      return len <= DEFAULT_MAX_FRAME;
   }
 }
 
@@ -822,9 +824,15 @@ class Http2StreamParser implements StreamParser {
     const type = d.type as number;
     const sid = d.streamId as number;
     if (typeof d.malformed === 'string') notes.push(d.malformed);
-    if (c.clientDir === undefined && (type === HEADERS || type === SETTINGS)) {
-      // No preface seen: the side that opens odd streams is the client (§5.1.1).
+    if (c.clientDir === undefined && c.poisoned[dir] === false && c.poisoned[dir ^ 1] === false) {
+      // No preface seen but the connection start was: the side that opens odd streams is the
+      // client (§5.1.1).
       if (type === HEADERS && sid % 2 === 1 && !c.streams.has(sid)) c.clientDir = dir;
+    }
+    if (c.clientDir === undefined && (type === HEADERS || type === DATA)) {
+      // Started mid-connection: guess the client as the side with the higher (ephemeral) port.
+      const [p0, p1] = this.ctx.endpoints.port;
+      c.clientDir = p0 > p1 ? 0 : p1 > p0 ? 1 : undefined;
     }
     if (type === SETTINGS && d.ack !== true && Array.isArray(d.settings)) {
       for (const s of d.settings as { id: number; value: number }[]) {

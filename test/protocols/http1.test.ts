@@ -190,7 +190,9 @@ test('http1: Content-Encoding gzip, deflate (zlib and raw), br, and stacked codi
 
 test('http1: 101 Switching Protocols to h2c hands the rest of the segment to HTTP/2', () => {
   const settings = Uint8Array.from([0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100]);
-  const head = new TextEncoder().encode('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
+  const head = new TextEncoder().encode(
+    'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n',
+  );
   const p = new Uint8Array(head.length + settings.length);
   p.set(head);
   p.set(settings, head.length);
@@ -365,7 +367,10 @@ test('http1 stream: Upgrade h2c hands both directions to the HTTP/2 parser (RFC 
   const { HpackEncoder } = await import('../../src/protocols/hpack.js');
   const c = conn('http1');
   // HTTP2-Settings: HEADER_TABLE_SIZE=4096 (base64url of 000100001000).
-  c.feed(0, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAEAABAA\r\n\r\n');
+  c.feed(
+    0,
+    'GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAEAABAA\r\n\r\n',
+  );
   const enc = new HpackEncoder();
   const resp = frameBytes({ type: 1, flags: 4, streamId: 1, block: enc.encode([[':status', '200']]) });
   const head = bytes('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
@@ -431,7 +436,9 @@ test('http1: oracle (tshark, no desegmentation) on every corpus capture with HTT
   for (const name of HTTP_FIELDS) {
     const x = t[name];
     const a = agreement({ ...x, unreached: 0 });
-    console.log(`  ${name}: ${x.agree} agree, ${x.disagree} disagree, ${x.missing} missing, ${x.extra} extra, ${x.unreached} in frames not reached yet: ${(a * 100).toFixed(2)}%`);
+    console.log(
+      `  ${name}: ${x.agree} agree, ${x.disagree} disagree, ${x.missing} missing, ${x.extra} extra, ${x.unreached} in frames not reached yet: ${(a * 100).toFixed(2)}%`,
+    );
     for (const e of x.examples.slice(0, 5)) console.log(`    ${e}`);
     assert.ok(x.agree > 250, name);
     assert.equal(x.disagree, 0, name);
@@ -446,15 +453,13 @@ test('http1: random and mutated segments never throw out of the frame loop (fuzz
     fc.property(
       fc.oneof(
         fc.uint8Array({ maxLength: 300 }),
-        fc
-          .array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 })
-          .chain((muts) =>
-            fc.nat(good.length).map((cut) => {
-              const m = good.slice(0, cut);
-              for (const [i, v] of muts) if (i < m.length) m[i] = v;
-              return m;
-            }),
-          ),
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }).chain((muts) =>
+          fc.nat(good.length).map((cut) => {
+            const m = good.slice(0, cut);
+            for (const [i, v] of muts) if (i < m.length) m[i] = v;
+            return m;
+          }),
+        ),
       ),
       (p) => {
         const f = analyse(seg(p));

@@ -246,8 +246,7 @@ test('http1 stream: request and response, fields, request matched to response', 
 });
 
 test('http1 stream: the same messages whatever the chunking (split at every byte, and byte by byte)', () => {
-  const chunkedResp =
-    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n' + RESP;
+  const chunkedResp = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n${RESP}`;
   for (const [dir, data] of [
     [0, `${REQ}POST /p HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc${REQ}`],
     [1, chunkedResp],

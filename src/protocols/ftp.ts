@@ -367,6 +367,14 @@ const text =
     return f.type === only ? f[k] : undefined;
   };
 
+/** The endpoint a PORT/EPRT command or a 227 reply in the layer's first line announces. */
+function endpointOf(l: Layer, what: 'PORT' | 'EPRT' | 227): DataEndpoint | undefined {
+  const f = l.fields as Partial<FtpFields>;
+  if (what === 227) return f.type === 'response' && f.code === 227 && f.text ? parseHostPort(f.text) : undefined;
+  if (f.type !== 'request' || f.command?.toUpperCase() !== what || !f.arg) return undefined;
+  return what === 'PORT' ? parseHostPort(f.arg) : parseEprt(f.arg);
+}
+
 export const ftp = defineProtocol({
   name: 'ftp',
   abbrev: 'ftp',
@@ -384,6 +392,24 @@ export const ftp = defineProtocol({
     'ftp.request.command': text('command', 'request'),
     'ftp.request.arg': text('arg', 'request'),
     'ftp.response.code': text('code', 'response'),
+    // Data-connection endpoints announced by this line (tshark parses the same syntax).
+    'ftp.active.cip': (l) => endpointOf(l, 'PORT')?.addr,
+    'ftp.active.port': (l) => endpointOf(l, 'PORT')?.port,
+    'ftp.passive.ip': (l) => endpointOf(l, 227)?.addr,
+    'ftp.passive.port': (l) => endpointOf(l, 227)?.port,
+    'ftp.eprt.ip': (l) => {
+      const e = endpointOf(l, 'EPRT');
+      return e && !e.addr.includes(':') ? e.addr : undefined;
+    },
+    'ftp.eprt.ipv6': (l) => {
+      const e = endpointOf(l, 'EPRT');
+      return e?.addr.includes(':') ? e.addr : undefined;
+    },
+    'ftp.eprt.port': (l) => endpointOf(l, 'EPRT')?.port,
+    'ftp.epsv.port': (l) => {
+      const f = l.fields as Partial<FtpFields>;
+      return f.type === 'response' && f.code === 229 && f.text ? parseEpsv(f.text) : undefined;
+    },
     'ftp.response.arg': (l) => {
       const f = l.fields as Partial<FtpFields>;
       return f.type === 'response' || f.type === 'continuation' ? f.text || undefined : undefined;

@@ -91,7 +91,7 @@ export function agreement(t: FieldTally): number {
   return n === 0 ? 1 : t.agree / n;
 }
 
-/** Frames whose TCP payload lies wholly inside sequence space already sent in that direction. */
+/** Frames whose TCP payload starts inside sequence space already sent in that direction (repeats, overlaps). */
 export function retransmissions(o: Oracle): Set<number> {
   const c = (n: string) => o.col(n);
   const [num, stream, sport, seq, len] = [
@@ -113,7 +113,7 @@ export function retransmissions(o: Oracle): Set<number> {
     // u32 wrap is rare in the corpus (one capture); compare modulo 2^32 from the first range.
     const base = ranges.length ? ranges[0][0] : s;
     const a = (s - base + 2 ** 32) % 2 ** 32;
-    if (ranges.some(([x, y]) => a >= x - base && a + n <= y - base)) out.add(Number(r[num]));
+    if (ranges.some(([x, y]) => a >= x - base && a < y - base)) out.add(Number(r[num]));
     ranges.push([base + a, base + a + n]);
     seen.set(key, ranges);
   }

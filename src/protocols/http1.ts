@@ -17,7 +17,7 @@
  */
 import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Bytes } from '../core/bytes.js';
-import { latin1Text } from '../core/bytes.js';
+import { latin1Text as latin1Long } from '../core/bytes.js';
 import type { Layer } from '../core/frame.js';
 import { type Codec, defineProtocol, type FieldsOf } from '../core/protocol.js';
 import type { AppContext, AppMessage, StreamChunk, StreamParser } from '../core/stream.js';
@@ -71,6 +71,20 @@ for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
+/** ISO-8859-1 text; short strings (methods, versions, field names) without a TextDecoder call. */
+function latin1Text(u8: Uint8Array, s: number, e: number): string {
+  if (e - s > 48) return latin1Long(u8, s, e);
+  let out = '';
+  for (let i = s; i < e; i++) out += String.fromCharCode(u8[i]);
+  return out;
+}
+/** "HTTP/1.1" and "HTTP/1.0" without building a string each time. */
+function versionText(u8: Uint8Array, p: number): string {
+  if (u8[p + 5] === 0x31 && u8[p + 7] === 0x31) return 'HTTP/1.1';
+  if (u8[p + 5] === 0x31 && u8[p + 7] === 0x30) return 'HTTP/1.0';
+  return latin1Text(u8, p, p + 8);
+}
+
 /** End of the line starting at `p` (index of LF), or -1 when no LF before `end`. */
 function lineEnd(u8: Uint8Array, p: number, end: number): number {
   for (let i = p; i < end; i++) if (u8[i] === LF) return i;
@@ -112,43 +126,51 @@ export interface StartLine {
  * is accepted for a known method or a status line, as tshark does without desegmentation.
  */
 export function parseStartLine(u8: Uint8Array, p: number, end: number): StartLine | undefined {
-  const le = lineEnd(u8, p, end);
-  const cut = le < 0;
-  const e = cut ? end : trimCr(u8, p, le);
-  const next = cut ? end : le + 1;
-  if (isVersion(u8, p, e)) {
+  // Cheap prefix checks first: most segments on an HTTP port are body bytes, rejected here without
+  // scanning for the end of a line.
+  if (end - p >= 12 && isVersion(u8, p, end)) {
     // status-line = HTTP-version SP status-code SP [ reason-phrase ]  (§4)
-    if (e - p < 12 || u8[p + 8] !== SP || !isDigit(u8[p + 9]) || !isDigit(u8[p + 10]) || !isDigit(u8[p + 11])) {
-      return undefined;
-    }
+    if (u8[p + 8] !== SP || !isDigit(u8[p + 9]) || !isDigit(u8[p + 10]) || !isDigit(u8[p + 11])) return undefined;
+    const le = lineEnd(u8, p + 12, end);
+    const cut = le < 0;
+    const e = cut ? end : trimCr(u8, p, le);
     if (e > p + 12 && u8[p + 12] !== SP) return undefined;
     const code = (u8[p + 9] - 0x30) * 100 + (u8[p + 10] - 0x30) * 10 + (u8[p + 11] - 0x30);
     return {
       type: 'response',
-      version: latin1Text(u8, p, p + 8),
+      version: versionText(u8, p),
       code,
       phrase: e > p + 13 ? latin1Text(u8, p + 13, e) : '',
-      next,
+      next: cut ? end : le + 1,
       cut,
     };
   }
   // request-line = method SP request-target SP HTTP-version  (§3)
   let q = p;
-  while (q < e && TCHAR[u8[q]]) q++;
-  if (q === p || q - p > 32 || q >= e || u8[q] !== SP) return undefined;
-  const method = latin1Text(u8, p, q);
+  const qmax = Math.min(end, p + 33);
+  while (q < qmax && TCHAR[u8[q]]) q++;
+  if (q === p || q - p > 32 || q >= end || u8[q] !== SP) return undefined;
   const us = q + 1;
   let ue = us;
-  while (ue < e && u8[ue] !== SP) ue++;
+  while (ue < end && u8[ue] !== SP && u8[ue] !== LF && u8[ue] !== CR) ue++;
   if (ue === us) return undefined;
-  if (cut) {
+  const method = latin1Text(u8, p, q);
+  if (ue >= end) {
     // Only part of the line: trust it only for a method tshark would recognise.
     if (!HTTP_METHODS.has(method)) return undefined;
-    const version = ue < e && isVersion(u8, ue + 1, e) ? latin1Text(u8, ue + 1, ue + 9) : undefined;
-    return { type: 'request', method, uri: latin1Text(u8, us, ue), version, next, cut };
+    return { type: 'request', method, uri: latin1Text(u8, us, ue), next: end, cut: true };
+  }
+  if (u8[ue] !== SP) return undefined;
+  const le = lineEnd(u8, ue, end);
+  const cut = le < 0;
+  const e = cut ? end : trimCr(u8, p, le);
+  if (cut) {
+    if (!HTTP_METHODS.has(method)) return undefined;
+    const version = isVersion(u8, ue + 1, e) ? versionText(u8, ue + 1) : undefined;
+    return { type: 'request', method, uri: latin1Text(u8, us, ue), version, next: end, cut };
   }
   if (ue + 9 !== e || !isVersion(u8, ue + 1, e)) return undefined;
-  return { type: 'request', method, uri: latin1Text(u8, us, ue), version: latin1Text(u8, ue + 1, e), next, cut };
+  return { type: 'request', method, uri: latin1Text(u8, us, ue), version: versionText(u8, ue + 1), next: le + 1, cut };
 }
 
 /** Framing facts from the header section (the fields that set a length or the next protocol). */
@@ -226,20 +248,26 @@ export function parseHead(u8: Uint8Array, p: number, end: number, fields?: [stri
       const v = latin1Text(u8, vs, ve);
       h.transferEncoding = h.transferEncoding ? `${h.transferEncoding}, ${v}` : v;
       // §6.1: chunked must be the final coding.
-      const codings = h.transferEncoding.toLowerCase().split(',');
-      h.chunked = codings[codings.length - 1].trim() === 'chunked';
+      h.chunked = endsWithChunked(u8, vs, ve);
     } else if (nameIs(u8, ns, ne, 'upgrade')) {
       h.upgrade = latin1Text(u8, vs, ve);
     } else if (nameIs(u8, ns, ne, 'content-encoding')) {
       const v = latin1Text(u8, vs, ve);
       h.contentEncoding = h.contentEncoding ? `${h.contentEncoding}, ${v}` : v;
-    } else if (nameIs(u8, ns, ne, 'connection')) {
+    } else if (fields && nameIs(u8, ns, ne, 'connection')) {
       if (/(^|,)\s*close\s*(,|$)/i.test(latin1Text(u8, vs, ve))) h.connectionClose = true;
     }
     p = le + 1;
   }
   h.next = end;
   return h;
+}
+/** The last coding of a Transfer-Encoding value is "chunked" (any case). */
+function endsWithChunked(u8: Uint8Array, s: number, e: number): boolean {
+  let c = e;
+  while (c > s && u8[c - 1] !== 0x2c) c--;
+  const ts = skipWs(u8, c, e);
+  return nameIs(u8, ts, trimWs(u8, ts, e), 'chunked');
 }
 function skipWs(u8: Uint8Array, s: number, e: number): number {
   while (s < e && (u8[s] === SP || u8[s] === HT)) s++;
@@ -333,31 +361,38 @@ export function walkChunks(
 /** RFC 9110 §15.2, §15.3.5, §15.4.5: 1xx, 204 and 304 responses never have content. */
 const noBodyStatus = (code: number) => (code >= 100 && code < 200) || code === 204 || code === 304;
 
+/** One literal shape for every layer (DESIGN §3.5 rule 8); absent values are undefined. */
+function fieldsOf(
+  type: Http1Type,
+  sl: StartLine | undefined,
+  h: Head | undefined,
+  headerLen: number,
+  bodyLen: number,
+  bodyComplete: boolean,
+): Http1Fields {
+  return {
+    type,
+    method: sl?.method,
+    uri: sl?.uri,
+    version: sl?.version,
+    code: sl?.code,
+    phrase: sl?.phrase,
+    headerCount: h ? h.headerCount : 0,
+    headersComplete: h ? h.complete : false,
+    headerLen,
+    contentLength: h?.contentLength,
+    chunked: h ? h.chunked : false,
+    upgrade: h?.upgrade,
+    bodyLen,
+    bodyComplete,
+  };
+}
+
 function decode(b: Bytes, at: number, end: number): Http1Fields {
   const u8 = b.u8;
-  if (end - at >= 14 && prefaceStart(u8, at, end)) {
-    return {
-      type: 'preface',
-      headerCount: 0,
-      headersComplete: false,
-      headerLen: 0,
-      chunked: false,
-      bodyLen: 0,
-      bodyComplete: true,
-    };
-  }
+  if (end - at >= 14 && prefaceStart(u8, at, end)) return fieldsOf('preface', undefined, undefined, 0, 0, true);
   const sl = parseStartLine(u8, at, end);
-  if (!sl) {
-    return {
-      type: 'continuation',
-      headerCount: 0,
-      headersComplete: false,
-      headerLen: 0,
-      chunked: false,
-      bodyLen: 0,
-      bodyComplete: false,
-    };
-  }
+  if (!sl) return fieldsOf('continuation', undefined, undefined, 0, 0, false);
   const h = sl.cut ? undefined : parseHead(u8, sl.next, end);
   const headerEnd = h ? h.next : end;
   let bodyLen = 0;
@@ -376,20 +411,7 @@ function decode(b: Bytes, at: number, end: number): Http1Fields {
       bodyComplete = true; // §6.3 item 7: no framing → no body
     else bodyLen = avail; // §6.3 item 8: read until the connection closes
   }
-  return {
-    type: sl.type,
-    ...(sl.method !== undefined ? { method: sl.method, uri: sl.uri } : {}),
-    ...(sl.version !== undefined ? { version: sl.version } : {}),
-    ...(sl.code !== undefined ? { code: sl.code, phrase: sl.phrase } : {}),
-    headerCount: h?.headerCount ?? 0,
-    headersComplete: h?.complete ?? false,
-    headerLen: headerEnd - at,
-    ...(h?.contentLength !== undefined ? { contentLength: h.contentLength } : {}),
-    chunked: h?.chunked ?? false,
-    ...(h?.upgrade !== undefined ? { upgrade: h.upgrade } : {}),
-    bodyLen,
-    bodyComplete,
-  };
+  return fieldsOf(sl.type, sl, h, headerEnd - at, bodyLen, bodyComplete);
 }
 
 const PRI = [0x50, 0x52, 0x49, 0x20, 0x2a, 0x20, 0x48, 0x54, 0x54, 0x50, 0x2f, 0x32, 0x2e, 0x30];

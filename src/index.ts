@@ -36,4 +36,18 @@ export { defineProtocol, Need, need } from './core/protocol.js';
 export { createRegistry, lowFirst, type Registry } from './core/registry.js';
 export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
+export { type DataEndpoint, type FtpMessage, parseEprt, parseEpsv, parseHostPort } from './protocols/ftp.js';
+export type { FtpDataMessage } from './protocols/ftp-data.js';
+export {
+  DynamicTable,
+  type HeaderField,
+  HpackDecoder,
+  HpackEncoder,
+  huffmanDecode,
+  huffmanEncode,
+  STATIC_TABLE,
+} from './protocols/hpack.js';
+export { decodeContent, type Http1Details, type Http1Message } from './protocols/http1.js';
+export { type FrameDetail, frameBytes, type Http2Details, type Http2FrameSpec } from './protocols/http2.js';
 export * from './protocols/index.js';
+export { upgradeKey } from './protocols/names/http.js';

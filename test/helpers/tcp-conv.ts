@@ -4,7 +4,7 @@
  * Also the tshark runner the application tests use to compare with the same file.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePcap } from '../../src/capture/write-pcap.js';
@@ -75,9 +75,15 @@ export function conversation(segments: readonly Segment[], o: ConvOptions = {}):
   return out;
 }
 
-/** Write frames to a temporary pcap; returns its path. */
+const temps: string[] = [];
+process.on('exit', () => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+/** Write frames to a temporary pcap (removed when the process exits); returns its path. */
 export function writeTemp(frames: readonly Uint8Array[], name = 'test.pcap'): string {
   const dir = mkdtempSync(join(tmpdir(), 'pcapkit-app-'));
+  temps.push(dir);
   const path = join(dir, name);
   writeFileSync(path, writePcap(frames.map((data, i) => ({ data, tsSec: 1_700_000_000 + i, tsNsec: 0 }))));
   return path;

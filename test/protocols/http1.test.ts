@@ -12,6 +12,7 @@ import { ethernet, http1, ipv4, tcp } from '../../src/protocols/index.js';
 import { bytes, conn, everySplit, strip } from '../helpers/app-stream.js';
 import { manifest, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 import { agreement, compareFile, type FieldTally } from '../helpers/oracle-compare.js';
+import { conversation, type Segment, SKIP_NO_TSHARK, tsharkFields, writeTemp } from '../helpers/tcp-conv.js';
 
 const seg = (p: Uint8Array | string, dstport = 80, srcport = 40000) =>
   build(
@@ -470,5 +471,108 @@ test('http1: random and mutated segments never throw out of the frame loop (fuzz
       },
     ),
     { numRuns: 2000 },
+  );
+});
+
+test('http1: tshark decodes our capture the same way (pipelining, chunked, gzip/deflate/br, 1xx, HEAD, 204/304, h2c)', {
+  skip: SKIP_NO_TSHARK,
+}, async () => {
+  const { frameBytes } = await import('../../src/protocols/http2.js');
+  const text = (s: string) => new TextEncoder().encode(s);
+  const body = (coding: string, s: string) =>
+    coding === 'gzip' ? gzipSync(text(s)) : coding === 'deflate' ? deflateSync(text(s)) : brotliCompressSync(text(s));
+  const resp = (head: string, b: Uint8Array, chunked: boolean) => {
+    const parts: Uint8Array[] = [text(head)];
+    if (chunked) {
+      const half = b.length >> 1;
+      for (const p of [b.subarray(0, half), b.subarray(half)])
+        parts.push(text(`${p.length.toString(16)}\r\n`), p, text('\r\n'));
+      parts.push(text('0\r\n\r\n'));
+    } else parts.push(b);
+    return Buffer.concat(parts);
+  };
+  const gz = body('gzip', 'hello gzip world');
+  const df = body('deflate', 'hello deflate world');
+  const br = body('br', 'hello brotli world');
+  const segs: Segment[] = [
+    {
+      dir: 0,
+      data: 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nHEAD /c HTTP/1.1\r\nHost: x\r\n\r\n',
+    },
+    { dir: 1, data: resp('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n', gz, true) },
+    {
+      dir: 1,
+      data: resp(`HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: ${df.length}\r\n\r\n`, df, false),
+    },
+    { dir: 1, data: 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n' },
+    { dir: 0, data: 'POST /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n' },
+    { dir: 1, data: 'HTTP/1.1 100 Continue\r\n\r\n' },
+    { dir: 0, data: 'data' },
+    {
+      dir: 1,
+      data: resp(`HTTP/1.1 201 Created\r\nContent-Encoding: br\r\nContent-Length: ${br.length}\r\n\r\n`, br, false),
+    },
+    { dir: 0, data: 'GET /d HTTP/1.1\r\nHost: x\r\n\r\nGET /e HTTP/1.1\r\nHost: x\r\n\r\n' },
+    { dir: 1, data: 'HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n' },
+    {
+      dir: 0,
+      data: 'GET /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n',
+    },
+    {
+      dir: 1,
+      data: Buffer.concat([
+        text('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n'),
+        frameBytes({ type: 4, settings: [[3, 100]] }),
+      ]),
+    },
+    { dir: 0, data: Buffer.concat([text('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frameBytes({ type: 4, settings: [] })]) },
+    { dir: 1, data: Buffer.concat([frameBytes({ type: 4, flags: 1 }), frameBytes({ type: 8, increment: 100 })]) },
+  ];
+  const frames = conversation(segs, { ports: [40000, 80] });
+  const path = writeTemp(frames);
+  const names = [
+    'http.request.method',
+    'http.request.uri',
+    'http.request.version',
+    'http.response.code',
+    'http.response.phrase',
+    'http.response.version',
+    'http2.type',
+    'http2.streamid',
+  ];
+  const rows = tsharkFields(path, names, { desegment: false });
+  let compared = 0;
+  for (const [i, fr] of frames.entries()) {
+    const f = analyse(fr);
+    for (const n of names) {
+      const vals: string[] = [];
+      for (const l of f.layers) {
+        const fn = defaultRegistry.byName(l.protocol)?.computed?.[n];
+        const v = fn?.(l, f, defaultRegistry);
+        if (v !== undefined) vals.push(...(Array.isArray(v) ? v.map(String) : [String(v)]));
+      }
+      assert.equal(vals.join(','), rows[i][n], `frame ${i + 1} ${n}`);
+      if (vals.length) compared++;
+    }
+  }
+  assert.ok(compared >= 30, `compared ${compared}`);
+  // Bodies, desegmented: tshark's de-chunked, decompressed file data = our stream parser + decodeContent.
+  const whole = tsharkFields(path, ['http.file_data', 'http.response.code'], { desegment: true, aggregator: '|' });
+  const theirs = whole.filter((r) => r['http.file_data']).map((r) => r['http.file_data']);
+  const c = conn('http1', { ports: [40000, 80] });
+  for (const s of segs) c.feed(s.dir, s.data);
+  c.end();
+  const ours = c.messages
+    .filter((m) => m.protocol === 'http1' && fieldsOf(m).bodyLength > 0 && fieldsOf(m).type === 'response')
+    .map((m) => new TextDecoder().decode(decodeContent(fieldsOf(m).body, fieldsOf(m).contentEncoding).data));
+  assert.deepEqual(ours, ['hello gzip world', 'hello deflate world', 'hello brotli world']);
+  assert.deepEqual(
+    theirs.filter((t) => t.startsWith('hello')),
+    ours.slice(0, theirs.filter((t) => t.startsWith('hello')).length),
+  );
+  assert.ok(theirs.length >= 2);
+  assert.deepEqual(
+    c.messages.filter((m) => m.protocol === 'http2').map((m) => (m.fields as { name: string }).name),
+    ['SETTINGS', 'MAGIC', 'SETTINGS', 'SETTINGS', 'WINDOW_UPDATE'],
   );
 });

@@ -7,6 +7,7 @@ import { createRegistry, type Registry } from '../core/registry.js';
 import { ethernet } from './ethernet.js';
 import { ftp } from './ftp.js';
 import { ftpData } from './ftp-data.js';
+import { geneve } from './geneve.js';
 import { http1 } from './http1.js';
 import { http2 } from './http2.js';
 import { ipv4 } from './ipv4.js';
@@ -17,6 +18,7 @@ import { udp } from './udp.js';
 export const builtins: readonly Protocol[] = Object.freeze([
   // link
   ethernet,
+  geneve,
   // internet
   ipv4,
   ipv6,
@@ -33,4 +35,4 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, ftp, ftpData, http1, http2, ipv4, ipv6, tcp, udp };
+export { ethernet, ftp, ftpData, geneve, http1, http2, ipv4, ipv6, tcp, udp };

@@ -638,6 +638,14 @@ class Http1StreamParser implements StreamParser {
 
   push(chunk: StreamChunk): readonly AppMessage[] {
     if (this.mode === 'handoff') return this.inner ? this.inner.push(chunk) : [];
+    if (this.held() && chunk.gap === 0) {
+      // Bytes held for the other side's verdict, and the verdict is HTTP/2: hand everything over.
+      this.buf.append(chunk.data, chunk.frames);
+      const out: AppMessage[] = [];
+      this.mode = 'handoff';
+      this.handoff(out, chunk);
+      return out;
+    }
     const out: AppMessage[] = [];
     if (chunk.gap !== 0) this.gap(chunk.gap, out);
     if (this.mode === 'tunnel') return out;
@@ -648,6 +656,12 @@ class Http1StreamParser implements StreamParser {
   }
 
   end(): readonly AppMessage[] {
+    if (this.held()) {
+      const out: AppMessage[] = [];
+      this.mode = 'handoff';
+      this.handoff(out, { data: new Uint8Array(0), dir: this.dir, frames: [], gap: 0, tsSec: 0, tsNsec: 0 });
+      return this.inner ? [...out, ...this.inner.end()] : out;
+    }
     if (this.mode === 'handoff') return this.inner ? this.inner.end() : [];
     const out: AppMessage[] = [];
     const b = this.cur;
@@ -769,6 +783,10 @@ class Http1StreamParser implements StreamParser {
             this.mode = 'handoff';
             return;
           }
+          // An octet 0x00 never starts HTTP/1 text: before any message, it is an HTTP/2 server's
+          // SETTINGS sent ahead of the client preface (RFC 9113 §3.4). Hold it until the other side
+          // tells which protocol this is.
+          if (!this.seen && v[0] === 0 && n < MAX_HEAD) return;
           const le = v.indexOf(LF);
           if (le < 0) {
             if (n > MAX_HEAD) this.resync();
@@ -886,6 +904,8 @@ class Http1StreamParser implements StreamParser {
     this.after = then;
   }
   private after: Mode = 'start';
+  /** A message was parsed in this direction (HTTP/1 confirmed). */
+  private seen = false;
 
   private beginChunked(): void {
     this.mode = 'chunked';
@@ -983,6 +1003,7 @@ class Http1StreamParser implements StreamParser {
   private emit(out: AppMessage[], endOffset: number, complete: boolean): void {
     const b = this.cur!;
     this.cur = undefined;
+    this.seen = true;
     const body = concat(b.parts);
     const sl = b.sl;
     const h = b.head;
@@ -1021,6 +1042,16 @@ class Http1StreamParser implements StreamParser {
       } else this.mode = 'tunnel';
       this.ctx.conn.upgraded = token ?? 'unknown';
     }
+  }
+
+  /** This direction holds bytes and the connection turned out to be HTTP/2. */
+  private held(): boolean {
+    return (
+      this.mode === 'start' &&
+      !this.seen &&
+      this.buf.length > 0 &&
+      (this.ctx.conn.h2Prior === true || this.ctx.conn.h2cUpgrade !== undefined)
+    );
   }
 
   /** Hand the rest of this direction to the protocol switched to (HTTP/2), or keep it raw. */

@@ -403,6 +403,24 @@ test('http1 stream: Upgrade h2c hands both directions to the HTTP/2 parser (RFC 
   assert.equal((c.messages[4].fields as { magic?: boolean }).magic, true);
 });
 
+test('http1 stream: prior knowledge on port 80 when the server speaks first', async () => {
+  const { frameBytes } = await import('../../src/protocols/http2.js');
+  const c = conn('http1');
+  c.feed(1, frameBytes({ type: 4, settings: [[3, 100]] })); // server SETTINGS before the client preface
+  assert.equal(c.messages.length, 0);
+  c.feed(0, 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+  c.feed(1, frameBytes({ type: 4, flags: 1 }));
+  c.end();
+  assert.deepEqual(
+    c.messages.map((m) => [m.protocol, m.dir, (m.fields as { name: string }).name]),
+    [
+      ['http2', 0, 'MAGIC'],
+      ['http2', 1, 'SETTINGS'],
+      ['http2', 1, 'SETTINGS'],
+    ],
+  );
+});
+
 test('http1 stream: random chunking and gaps never throw (property)', () => {
   const corpus = bytes(`${REQ}${RESP}HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n`);
   fc.assert(

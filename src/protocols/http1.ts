@@ -671,7 +671,7 @@ class Http1StreamParser implements StreamParser {
         this.takeBody(this.buf.length);
         this.emit(out, this.buf.end, true);
       } else {
-        if (this.mode === 'length' || this.mode === 'chunked') this.takeBody(this.buf.length);
+        this.drainPartial();
         b.notes.push('http1.cut');
         this.emit(out, this.buf.end, false);
       }
@@ -705,7 +705,7 @@ class Http1StreamParser implements StreamParser {
       return;
     }
     if (b) {
-      if (this.mode === 'length' || this.mode === 'chunked') this.takeBody(this.buf.length);
+      this.drainPartial();
       b.notes.push('http1.gap');
       this.emit(out, this.buf.end, false);
     } else if (this.mode === 'start' || this.mode === 'head') this.partialHead(out, 'http1.gap');
@@ -774,12 +774,23 @@ class Http1StreamParser implements StreamParser {
           if (n === 0) return;
           if (prefaceStart(v, 0, n) || (n < PRI.length && PRI.slice(0, n).every((c, i) => v[i] === c))) {
             if (n < PRI.length) return;
-            // Prior knowledge on an HTTP port (RFC 9113 §3.3): the rest of the connection is HTTP/2.
+            // Prior knowledge on an HTTP port (RFC 9113 §3.3), or the client's preface after an
+            // Upgrade: h2c it asked for (§3.2): the rest of the connection is HTTP/2.
             this.ctx.conn.h2Prior = true;
+            if (this.conn.upgradeRequested === 'h2c' && this.ctx.conn.h2cUpgrade === undefined) {
+              const settings = this.conn.h2Settings ? base64url(this.conn.h2Settings) : undefined;
+              this.ctx.conn.h2cUpgrade = { clientDir: this.dir, ...(settings ? { settings } : {}) };
+            }
             this.mode = 'handoff';
             return;
           }
-          if (this.ctx.conn.h2Prior === true || this.ctx.conn.h2cUpgrade !== undefined) {
+          // The connection went HTTP/2 (the other side's preface or 101): hand over, unless this
+          // is the server's 101 response itself still to come.
+          if (
+            (this.ctx.conn.h2Prior === true || this.ctx.conn.h2cUpgrade !== undefined) &&
+            !(n >= 5 && v[0] === 0x48 && v[1] === 0x54 && v[2] === 0x54 && v[3] === 0x50 && v[4] === 0x2f)
+          ) {
+            if (n < 5 && v[0] === 0x48) return;
             this.mode = 'handoff';
             return;
           }
@@ -989,6 +1000,13 @@ class Http1StreamParser implements StreamParser {
     }
   }
 
+  /** Body octets already buffered for a message about to be cut short (not chunk framing). */
+  private drainPartial(): void {
+    const n = this.buf.length;
+    if (this.mode === 'length') this.takeBody(Math.min(n, this.cur!.remaining));
+    else if (this.mode === 'chunked' && this.chunkPhase === 'data') this.takeBody(Math.min(n, this.chunkLeft));
+  }
+
   /** Move `n` body octets from the buffer into the message being built. */
   private takeBody(n: number): void {
     if (n <= 0) return;
@@ -1050,6 +1068,7 @@ class Http1StreamParser implements StreamParser {
       this.mode === 'start' &&
       !this.seen &&
       this.buf.length > 0 &&
+      this.buf.view()[0] === 0 &&
       (this.ctx.conn.h2Prior === true || this.ctx.conn.h2cUpgrade !== undefined)
     );
   }

@@ -678,6 +678,8 @@ interface H2Conn {
   readonly poisoned: [boolean, boolean];
   readonly streams: Map<number, StreamInfo>;
   readonly settings: [Map<number, number>, Map<number, number>];
+  /** The h2c upgrade facts from HTTP/1 were taken in. */
+  upgradeApplied: boolean;
 }
 
 /** What an HTTP/1.1 parser leaves in `ctx.conn` when it hands a connection over (RFC 9113 §3.2). */
@@ -689,23 +691,27 @@ export interface H2cUpgrade {
 
 function connOf(ctx: AppContext): H2Conn {
   let c = ctx.conn.http2 as H2Conn | undefined;
-  if (c) return c;
-  c = {
-    clientDir: undefined,
-    decoders: [new HpackDecoder(), new HpackDecoder()],
-    poisoned: [false, false],
-    streams: new Map(),
-    settings: [new Map(), new Map()],
-  };
+  if (!c) {
+    c = {
+      clientDir: undefined,
+      decoders: [new HpackDecoder(), new HpackDecoder()],
+      poisoned: [false, false],
+      streams: new Map(),
+      settings: [new Map(), new Map()],
+      upgradeApplied: false,
+    };
+    ctx.conn.http2 = c;
+  }
   const up = ctx.conn.h2cUpgrade as H2cUpgrade | undefined;
-  if (up) {
+  if (up && !c.upgradeApplied) {
     // §3.2: the upgrade request is stream 1, half-closed (local) for the client; the response
-    // comes back on it as HTTP/2. Its HTTP2-Settings are the client's initial SETTINGS.
+    // comes back on it as HTTP/2. Its HTTP2-Settings are the client's initial SETTINGS. (The
+    // HTTP/1 side may learn of the upgrade after this context was made: checked on every frame.)
+    c.upgradeApplied = true;
     c.clientDir = up.clientDir;
-    c.streams.set(1, { opener: up.clientDir });
+    if (!c.streams.has(1)) c.streams.set(1, { opener: up.clientDir });
     if (up.settings) applySettings(c, up.clientDir, up.settings, 0, up.settings.length);
   }
-  ctx.conn.http2 = c;
   return c;
 }
 
@@ -819,7 +825,7 @@ class Http2StreamParser implements StreamParser {
   /** Stream bookkeeping and header blocks for one whole frame; returns notes for its message. */
   private frame(d: Record<string, unknown>): string[] {
     const notes: string[] = [];
-    const c = this.c;
+    const c = connOf(this.ctx);
     const dir = this.dir;
     const type = d.type as number;
     const sid = d.streamId as number;

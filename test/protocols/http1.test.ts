@@ -403,6 +403,35 @@ test('http1 stream: Upgrade h2c hands both directions to the HTTP/2 parser (RFC 
   assert.equal((c.messages[4].fields as { magic?: boolean }).magic, true);
 });
 
+test('http1 stream: h2c when the client preface is seen before the 101', async () => {
+  const { frameBytes } = await import('../../src/protocols/http2.js');
+  const { HpackEncoder } = await import('../../src/protocols/hpack.js');
+  const c = conn('http1');
+  c.feed(0, 'GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nHTTP2-Settings: AAEAAAAA\r\n\r\n');
+  c.feed(0, 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+  const head = bytes('HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n');
+  const enc = new HpackEncoder(0);
+  const resp = frameBytes({ type: 1, flags: 4, streamId: 1, block: enc.encode([[':status', '204']]) });
+  const all = new Uint8Array(head.length + resp.length);
+  all.set(head);
+  all.set(resp, head.length);
+  c.feed(1, all);
+  c.end();
+  const h = c.messages.find((m) => m.protocol === 'http2' && m.dir === 1)!;
+  assert.deepEqual(h.notes, undefined);
+  assert.deepEqual((h.fields as { headers: unknown }).headers, [[':status', '204']]);
+});
+
+test('http1 stream: a gap in a chunked body keeps the chunk data, never the chunk framing', () => {
+  const c = conn('http1');
+  c.feed(1, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n wo');
+  c.feed(1, 'HTTP/1.1 204 No Content\r\n\r\n', { gap: 40 });
+  c.end();
+  assert.equal(new TextDecoder().decode(fieldsOf(c.messages[0]).body), 'hello wo');
+  assert.deepEqual(c.messages[0].notes, ['http1.gap']);
+  assert.equal(fieldsOf(c.messages[1]).code, 204);
+});
+
 test('http1 stream: prior knowledge on port 80 when the server speaks first', async () => {
   const { frameBytes } = await import('../../src/protocols/http2.js');
   const c = conn('http1');

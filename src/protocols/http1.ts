@@ -572,7 +572,7 @@ export interface Http1Message {
   readonly code?: number;
   readonly phrase?: string;
   readonly headers: [string, string][];
-  /** Body with transfer coding undone (capped at `maxBody`; `bodyLength` counts all of it). */
+  /** Body with transfer coding undone (capped at MAX_BODY; `bodyLength` counts all of it, holes included). */
   readonly body: Uint8Array;
   readonly bodyLength: number;
   readonly chunked: boolean;
@@ -684,8 +684,9 @@ class Http1StreamParser implements StreamParser {
     const b = this.cur;
     // Inside a body whose length we know, a hole only costs body octets: keep counting.
     if (b && this.mode === 'length' && gap > 0 && this.buf.length + gap <= b.remaining) {
-      this.takeBody(this.buf.length);
-      b.remaining -= gap;
+      const held = this.buf.length;
+      this.takeBody(held);
+      b.remaining -= held + gap;
       b.bodyLength += gap;
       b.complete = false;
       b.notes.push('http1.gap_in_body');
@@ -752,10 +753,8 @@ class Http1StreamParser implements StreamParser {
         case 'resync': {
           const at = findStartLine(v);
           if (at < 0) {
-            // Keep a possible partial line at the end.
-            const lastLf = v.lastIndexOf(LF);
-            if (lastLf >= 0) this.buf.consume(lastLf + 1);
-            if (this.buf.length > MAX_HEAD) this.buf.consume(this.buf.length - MAX_HEAD);
+            // Drop what cannot start a start line; keep a candidate whose line is not complete yet.
+            this.buf.consume(-at - 1);
             return;
           }
           if (at > 0) this.buf.consume(at);
@@ -1091,10 +1090,14 @@ class Http1StreamParser implements StreamParser {
   }
 }
 
+/** A start line longer than this is not looked for while resynchronising. */
+const MAX_RESYNC_LINE = 16 * 1024;
+
 /**
- * Offset of the first start line in `v`, or -1: at a line start, or (after a gap the old message may
- * run on) where "HTTP/" or an upper-case token follows a non-token octet mid-line. Only a whole,
- * strictly valid line counts.
+ * Where the first start line in `v` is, at a line start or (after a gap the old message may run on)
+ * where "HTTP/" or an upper-case token follows a non-token octet mid-line; only a whole, strictly
+ * valid line counts. Returns its offset, or -(k + 1) where k is how many leading octets can be
+ * dropped (no start line can begin in them, whatever follows), so every octet is scanned once.
  */
 function findStartLine(v: Uint8Array): number {
   const n = v.length;
@@ -1103,11 +1106,15 @@ function findStartLine(v: Uint8Array): number {
     const lineStart = p === 0 || v[p - 1] === LF;
     if (!lineStart && !(c >= 0x41 && c <= 0x5a && (c === 0x48 || !TCHAR[v[p - 1]]))) continue;
     const le = v.indexOf(LF, p);
-    if (le < 0) return -1;
+    if (le < 0) {
+      if (n - p <= MAX_RESYNC_LINE) return -(p + 1); // wait for the rest of this line
+      continue;
+    }
+    if (le - p > MAX_RESYNC_LINE) continue;
     const sl = parseStartLine(v, p, le + 1);
     if (sl && !sl.cut) return p;
   }
-  return -1;
+  return -(n + 1);
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

@@ -798,9 +798,7 @@ class Http2StreamParser implements StreamParser {
       if (this.phase === 'lost') {
         const at = resyncPoint(v);
         if (at < 0) {
-          // Keep enough to find the next frame that starts in what we hold.
-          const keep = DEFAULT_MAX_FRAME + 2 * FRAME_HEADER;
-          if (n > keep) this.buf.consume(n - keep);
+          this.buf.consume(-at - 1);
           return;
         }
         this.buf.consume(at);
@@ -930,18 +928,22 @@ class Http2StreamParser implements StreamParser {
   }
 }
 
-/** Where a plausible frame chain starts in `v` (a complete frame followed by a frame header or the end). */
+/**
+ * Where a plausible frame chain starts in `v` (a complete frame followed by a plausible frame header
+ * or by the end): its offset, or -(k + 1) where k octets at the front can be dropped (no chain can
+ * start in them), so a long stretch of non-HTTP/2 bytes is scanned once.
+ */
 function resyncPoint(v: Uint8Array): number {
   const n = v.length;
   for (let p = 0; p + FRAME_HEADER <= n; p++) {
     const len = u24(v, p);
     if (!plausibleHeader(v[p + 3], v[p + 4], u32(v, p + 5), len, true)) continue;
     const q = p + FRAME_HEADER + len;
-    if (q > n) continue;
     if (q === n) return p;
-    if (q + FRAME_HEADER <= n && plausibleHeader(v[q + 3], v[q + 4], u32(v, q + 5), u24(v, q), true)) return p;
+    if (q > n || q + FRAME_HEADER > n) return -(p + 1); // decided when more bytes come
+    if (plausibleHeader(v[q + 3], v[q + 4], u32(v, q + 5), u24(v, q), true)) return p;
   }
-  return -1;
+  return -(Math.max(0, n - FRAME_HEADER + 1) + 1);
 }
 
 export const http2 = defineProtocol<'http2', Http2Fields, Http2Details>({

@@ -429,6 +429,24 @@ test('http2 stream: random chunking, gaps and junk never throw (property)', () =
   );
 });
 
+test('stream parsers: megabytes of non-protocol bytes after a gap are scanned once (no quadratic resync)', () => {
+  const junk = new Uint8Array(4 * 1024 * 1024);
+  let x = 12345;
+  for (let i = 0; i < junk.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    junk[i] = x >>> 24 === 0 ? 0x0a : (x >>> 16) & 0xff; // some LFs too
+  }
+  for (const proto of ['http1', 'http2', 'ftp']) {
+    const c = conn(proto, { ports: [40000, proto === 'ftp' ? 21 : 80] });
+    const t0 = Date.now();
+    c.feed(1, junk, { gap: -1, split: 1460 });
+    c.end();
+    const ms = Date.now() - t0;
+    // Linear work is well under a second here; a rescan per segment would take minutes.
+    assert.ok(ms < 20000, `${proto}: ${ms} ms`);
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 
 const H2_FIELDS = ['http2.type', 'http2.streamid'];

@@ -84,8 +84,8 @@ export function prefaceAt(u8: Uint8Array, at: number, end: number): boolean {
 
 /**
  * Could a frame header with these values be the start of a frame? §6 fixes the stream-id rule and
- * the length of every defined type. `strict` (heuristics) also wants defined flags only, a known
- * type, and a length within the default SETTINGS_MAX_FRAME_SIZE.
+ * the length of every defined type, §4.1 the reserved bit, §4.2 the default maximum size. `strict`
+ * (heuristics) also wants defined flags only (§4.1: unset when sending) and a known type.
  */
 export function plausibleHeader(type: number, flags: number, sid: number, len: number, strict: boolean): boolean {
   // §4.1: the reserved bit MUST remain unset when sending.
@@ -95,7 +95,8 @@ export function plausibleHeader(type: number, flags: number, sid: number, len: n
   // Unknown types are legal (§5.5) but, with no rule to check, only believable when short.
   if (def === undefined) return !strict && len <= DEFAULT_MAX_FRAME;
   if (strict && (flags & ~def) !== 0) return false;
-  if (strict && len > DEFAULT_MAX_FRAME) return false;
+  // §4.2: larger frames need a SETTINGS_MAX_FRAME_SIZE a single packet cannot see.
+  if (len > DEFAULT_MAX_FRAME) return false;
   switch (type) {
     case DATA:
     case HEADERS:

@@ -18,6 +18,7 @@ import { type Bytes, fromHex, hex, latin1Text } from '../core/bytes.js';
 import type { Ipv6 } from '../core/fields.js';
 import { type DecodedOption, decodeTlv, encodeTlv, type OptionIn, type TlvSpec, tlvLength } from '../core/options.js';
 import { type Codec, defineProtocol, type FieldsOf, type OptionHandler, u8 } from '../core/protocol.js';
+import { structHandler } from '../core/struct.js';
 import { IP_PROTOCOLS } from './names/ip-protocols.js';
 import { IOAM_OPTION_TYPES, IPV6_OPTION_NAMES, routerAlertName } from './names/ipv6.js';
 
@@ -54,40 +55,19 @@ const padn: OptionHandler<V> = {
 };
 
 /** Router Alert (RFC 2711 §2.1): a 16-bit value saying which protocol the router should look at. */
-const routerAlert: OptionHandler<V> = {
-  name: 'router_alert',
-  decode: (b, s, e) => {
-    if (e - s !== 2) return bad(b, s, e);
-    const value = b.dv.getUint16(s);
-    return { value, meaning: routerAlertName(value) };
-  },
-  encode: (b, at, v) => (b.dv.setUint16(at, num(v.value)), 2),
-  encodingLength: () => 2,
-};
+const routerAlert = structHandler('router_alert', [['value', 'u16']], (v) => {
+  if (typeof v.value === 'number') v.meaning = routerAlertName(v.value);
+  return v;
+});
 
 /** Tunnel Encapsulation Limit (RFC 2473 §5.1): nested encapsulations still allowed. */
-const tel: OptionHandler<V> = {
-  name: 'tel',
-  decode: (b, s, e) => (e - s === 1 ? { limit: b.u8[s] } : bad(b, s, e)),
-  encode: (b, at, v) => ((b.u8[at] = num(v.limit)), 1),
-  encodingLength: () => 1,
-};
+const tel = structHandler('tel', [['limit', 'u8']]);
 
 /** Jumbo Payload (RFC 2675 §2): the real payload length when the IPv6 Payload Length is 0. */
-const jumbo: OptionHandler<V> = {
-  name: 'jumbo',
-  decode: (b, s, e) => (e - s === 4 ? { payloadLength: b.dv.getUint32(s) } : bad(b, s, e)),
-  encode: (b, at, v) => (b.dv.setUint32(at, num(v.payloadLength) >>> 0), 4),
-  encodingLength: () => 4,
-};
+const jumbo = structHandler('jumbo', [['payloadLength', 'u32']]);
 
 /** Home Address (RFC 6275 §6.3): the mobile node's home address; it replaces the source for checksums. */
-const homeAddress: OptionHandler<V> = {
-  name: 'home_address',
-  decode: (b, s, e) => (e - s === 16 ? { homeAddress: addrText(b, s) } : bad(b, s, e)),
-  encode: (b, at, v) => (putAddr(b, at, v.homeAddress), 16),
-  encodingLength: () => 16,
-};
+const homeAddress = structHandler('home_address', [['homeAddress', 'ipv6']]);
 
 /** CALIPSO (RFC 5570 §5.1): DOI, compartment length (32-bit words), level, CRC-16, bitmap. */
 const calipso: OptionHandler<V> = {
@@ -144,30 +124,14 @@ const smfDpd: OptionHandler<V> = {
 };
 
 /** Performance and Diagnostic Metrics (RFC 8250 §3.2). */
-const pdm: OptionHandler<V> = {
-  name: 'pdm',
-  decode: (b, s, e) =>
-    e - s === 10
-      ? {
-          scaleDtlr: b.u8[s],
-          scaleDtls: b.u8[s + 1],
-          psnThisPkt: b.dv.getUint16(s + 2),
-          psnLastRecv: b.dv.getUint16(s + 4),
-          deltaLastRecv: b.dv.getUint16(s + 6),
-          deltaLastSent: b.dv.getUint16(s + 8),
-        }
-      : bad(b, s, e),
-  encode: (b, at, v) => {
-    b.u8[at] = num(v.scaleDtlr);
-    b.u8[at + 1] = num(v.scaleDtls);
-    b.dv.setUint16(at + 2, num(v.psnThisPkt));
-    b.dv.setUint16(at + 4, num(v.psnLastRecv));
-    b.dv.setUint16(at + 6, num(v.deltaLastRecv));
-    b.dv.setUint16(at + 8, num(v.deltaLastSent));
-    return 10;
-  },
-  encodingLength: () => 10,
-};
+const pdm = structHandler('pdm', [
+  ['scaleDtlr', 'u8'],
+  ['scaleDtls', 'u8'],
+  ['psnThisPkt', 'u16'],
+  ['psnLastRecv', 'u16'],
+  ['deltaLastRecv', 'u16'],
+  ['deltaLastSent', 'u16'],
+]);
 
 /** Quick-Start (RFC 4782 §5.3, the IPv4 option's layout): function, rate, QS TTL, 30-bit nonce. */
 const quickStart: OptionHandler<V> = {

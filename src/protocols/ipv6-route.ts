@@ -189,7 +189,10 @@ export const SRH_TLV_HANDLERS: Readonly<Record<number, OptionHandler<any>>> = {
   4: {
     name: 'padn',
     decode: () => ({}),
-    encode: (b, at, v) => (b.u8.fill(0, at, at + num(v.length)), num(v.length)),
+    encode(b, at, v) {
+      b.u8.fill(0, at, at + num(v.length));
+      return num(v.length);
+    },
     encodingLength: (v) => num(v.length),
   },
   5: srhHmac,

@@ -272,7 +272,10 @@ export const MH_OPTION_HANDLERS: Readonly<Record<number, OptionHandler<any>>> = 
   1: {
     name: 'padn',
     decode: () => ({}),
-    encode: (b, at, v) => (b.u8.fill(0, at, at + Number(v.length ?? 0)), Number(v.length ?? 0)),
+    encode(b, at, v) {
+      b.u8.fill(0, at, at + Number(v.length ?? 0));
+      return Number(v.length ?? 0);
+    },
     encodingLength: (v) => Number(v.length ?? 0),
   },
   2: opt('binding_refresh_advice', [['refreshInterval', 'u16']]), // 4-second units, §6.2.4

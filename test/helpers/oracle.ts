@@ -81,6 +81,7 @@ export function compareCapture(
   file: string,
   fields: readonly string[],
   reg: Registry = defaultRegistry,
+  skip: (n: number) => boolean = () => false,
 ): { scores: Record<string, FieldScore>; frames: Frame[] } {
   const table = oraclePackets(file);
   const frames = readAll(file, reg);
@@ -94,6 +95,7 @@ export function compareCapture(
       const want = row[col] ?? '';
       if (want === '') continue;
       const n = Number(row[0]);
+      if (skip(n)) continue;
       const fr = frames[n - 1];
       const got = fr ? ourValue(fr, name, reg) : '';
       if (got === want) s.agree++;

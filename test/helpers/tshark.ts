@@ -22,22 +22,23 @@ export function tsharkFields(
   const dir = mkdtempSync(join(tmpdir(), 'pcapkit-tshark-'));
   try {
     const file = join(dir, 'x.pcap');
-    writeFileSync(
-      file,
-      writePcap(
-        packets.map((data, i) => ({ data, tsSec: 1_700_000_000 + i })),
-        { linktype: opts.linktype ?? 1 },
-      ),
-    );
-    const args = ['-n', '-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...(opts.args ?? [])];
-    for (const f of fields) args.push('-e', f);
-    const r = spawnSync('tshark', args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
-    if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
-    return r.stdout
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .map((l) => l.split('\t'));
+    const records = packets.map((data, i) => ({ data, tsSec: 1_700_000_000 + i }));
+    writeFileSync(file, writePcap(records, { linktype: opts.linktype ?? 1 }));
+    return tsharkFieldsOf(file, fields, opts.args);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** tshark -T fields over a capture file (a corpus file, for fields its oracle does not carry). */
+export function tsharkFieldsOf(file: string, fields: readonly string[], extra: readonly string[] = []): string[][] {
+  const args = ['-n', '-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...extra];
+  for (const f of fields) args.push('-e', f);
+  const r = spawnSync('tshark', args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+  // A capture cut short makes tshark exit 2 after printing every whole packet.
+  if (r.status !== 0 && r.status !== 2) throw new Error(`tshark failed: ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split('\t'));
 }

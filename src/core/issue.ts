@@ -36,6 +36,7 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'ipv6.version_mismatch': 'IPv6 header whose version is not 6',
   'tcp.hdr_len_too_small': 'TCP data offset < 5 (RFC 9293 §3.1)',
   'udp.length_too_small': 'UDP length between 1 and 7 (RFC 768)',
+  'hip.hdr_len_too_small': 'HIP Header Length < 4: shorter than the fixed 40-octet header (RFC 7401 §5.1)',
 };
 
 export const NO_ISSUES: readonly Issue[] = Object.freeze([]);

@@ -405,7 +405,7 @@ export const HIP_PARAMETER_HANDLERS: Readonly<Record<number, HipParamHandler>> =
   610: structHandler('TRANSACTION_PACING', [['minTa', 'u32']]),
   641: structHandler('ENCRYPTED', [
     ['reserved', 'u32'],
-    ['data', 'hex'], // IV and encrypted parameters: the IV length depends on the cipher
+    ['encrypted', 'hex'], // IV and encrypted parameters: the IV length depends on the cipher
   ]),
   705: hostId,
   715: structHandler('HIT_SUITE_LIST', [['suiteIds', 'u8[]']], (v) => {
@@ -597,11 +597,11 @@ export const hip = defineProtocol<'hip', HipFields, readonly HipParameterIn[]>({
   header: {
     proto: u8(0, { names: IP_PROTOCOLS }),
     hdrLen: u8(1),
-    fixedP: flag(2, 0x80, { tshark: 'hip.shim6_fixed_bit_p' }),
+    fixedP: flag(2, 0x80, { tshark: 'hip.shim6_fixed_p' }),
     packetType: u8(2, { mask: 0x7f, names: HIP_PACKET_TYPES }),
     version: u8(3, { mask: 0xf0 }),
     reserved: u8(3, { mask: 0x0e }),
-    fixedS: flag(3, 0x01, { tshark: 'hip.shim6_fixed_bit_s' }),
+    fixedS: flag(3, 0x01, { tshark: 'hip.shim6_fixed_s' }),
     checksum: u16(4, { base: 'hex' }),
     controls: u16(6, { base: 'hex' }),
     anonymous: flag(7, 0x01, { tshark: 'hip.controls.a' }),

@@ -219,9 +219,9 @@ const ioam: OptionHandler<V> = {
         o.sequence = b.dv.getUint32(q);
         q += 4;
       }
-      if (q < e) o.data = hex(b.u8, q, e);
+      if (q < e) o.ioamData = hex(b.u8, q, e);
     } else {
-      o.data = hex(b.u8, p, e);
+      o.ioamData = hex(b.u8, p, e);
     }
     return o;
   },
@@ -453,6 +453,12 @@ const optionTypes = (l: { start: number; hdrEnd: number }, fr: { bytes: Bytes })
   return out.length > 0 ? out : undefined;
 };
 
+/** tshark's len_oct: the header length in octets, (Hdr Ext Len + 1) * 8. */
+const lenOct = (l: { fields: unknown }) => {
+  const n = (l.fields as { len?: number }).len;
+  return n === undefined ? undefined : (n + 1) * 8;
+};
+
 const header = {
   nxt: u8(0, { names: IP_PROTOCOLS }),
   len: u8(1), // in 8-octet units, not counting the first 8 (RFC 8200 §4.3)
@@ -475,8 +481,7 @@ export const hopopt = defineProtocol({
   derive: (_g, size) => ({ len: (size.header >>> 3) - 1 }),
   handlers: { 'ipv6.option': IPV6_OPTION_HANDLERS },
   computed: {
-    'ipv6.hopopts.len_oct': (l) =>
-      l.hdrEnd - l.start === ((l.fields as { len: number }).len + 1) * 8 ? l.hdrEnd - l.start : undefined,
+    'ipv6.hopopts.len_oct': lenOct,
     'ipv6.opt.type': optionTypes,
   },
   summary: (f) => `Hop-by-Hop Options, next ${IP_PROTOCOLS[f.nxt] ?? f.nxt}`,
@@ -499,8 +504,7 @@ export const ipv6Opts = defineProtocol({
   derive: (_g, size) => ({ len: (size.header >>> 3) - 1 }),
   handlers: { 'ipv6.option': IPV6_OPTION_HANDLERS },
   computed: {
-    'ipv6.dstopts.len_oct': (l) =>
-      l.hdrEnd - l.start === ((l.fields as { len: number }).len + 1) * 8 ? l.hdrEnd - l.start : undefined,
+    'ipv6.dstopts.len_oct': lenOct,
     'ipv6.opt.type': optionTypes,
   },
   summary: (f) => `Destination Options, next ${IP_PROTOCOLS[f.nxt] ?? f.nxt}`,

@@ -329,7 +329,7 @@ export const MH_OPTION_HANDLERS: Readonly<Record<number, OptionHandler<any>>> = 
   19: opt('vendor_specific', [
     ['vendorId', 'u32'],
     ['subtype', 'u8'],
-    ['data', 'hex'],
+    ['vendorData', 'hex'],
   ]), // RFC 5094 §2
   20: opt('service_selection', [['identifier', 'text']]), // RFC 5149 §2
   21: opt('badf', [

@@ -51,6 +51,8 @@ export function createDissector(opts: DissectOptions): Dissector {
     if (proto === undefined) {
       issues = addIssue(issues, issue('unsupported', 'frame.linktype_unknown', -1, at));
     }
+    if (raw.tsNsec >= 1_000_000_000)
+      issues = addIssue(issues, issue('malformed', 'frame.invalid_timestamp', -1, raw.start));
     let inFragment = false;
     try {
       while (proto !== undefined) {
@@ -84,7 +86,7 @@ export function createDissector(opts: DissectOptions): Dissector {
           break;
         }
         // c. Check.
-        const bad = proto.check === undefined ? undefined : proto.check(f);
+        const bad = proto.check === undefined ? undefined : proto.check(f, b, at, end);
         if (bad !== undefined) {
           const hl = proto.headerLen === undefined ? proto.minLen : proto.headerLen(f);
           const he = hl > proto.minLen && at + hl <= end ? at + hl : at + proto.minLen;
@@ -174,6 +176,7 @@ export function createDissector(opts: DissectOptions): Dissector {
       origLen: raw.origLen,
       tsSec: raw.tsSec,
       tsNsec: raw.tsNsec,
+      hasTs: raw.hasTs,
       linktype: raw.linktype,
       iface: raw.iface,
       fcsLen: raw.fcsLen,

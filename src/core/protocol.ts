@@ -4,7 +4,7 @@
  */
 import type { Bytes } from './bytes.js';
 import { type Compiled, compileHeader, type Decode, type DecodePartial, type Encode } from './compile.js';
-import type { Header } from './fields.js';
+import type { FieldsOfHeader, Header } from './fields.js';
 import type { Layer, LayerKind, RawFrame } from './frame.js';
 import type { IssueCode } from './issue.js';
 import type { Registry } from './registry.js';
@@ -121,8 +121,11 @@ export interface ProtocolDef<N extends string, F, D> {
   readonly lenSource?: string;
   /** Where the payload goes (default: nowhere). */
   next?(f: F): Next | undefined;
-  /** Semantic contradiction → an issue code; the layer is kept and the chain stops. */
-  check?(f: F): IssueCode | undefined;
+  /**
+   * Semantic contradiction → an issue code; the layer is kept and the chain stops. The bytes are there
+   * for the few checks a field cannot express (IPv6 options that run past their header).
+   */
+  check?(f: F, b: Bytes, at: number, end: number): IssueCode | undefined;
   /** True when this header carries a fragment: later length claims are not issues. */
   fragment?(f: F): boolean;
   /** Checksum verification on request; returns false when the checksum is wrong. */
@@ -185,6 +188,15 @@ export type DetailsOf<P> = P extends Protocol<string, any, infer D> ? D : never;
 
 const RANKS: Readonly<Record<string, number>> = { link: 0, internet: 1, transport: 2, application: 3 };
 
+/** A table-declared protocol: its field types come from the header table. */
+export function defineProtocol<N extends string, const H extends Header, D = any>(
+  def: ProtocolDef<N, FieldsOfHeader<H>, D> & { readonly header: H; readonly decode?: undefined },
+): Protocol<N, FieldsOfHeader<H>, D>;
+/** A hand-written protocol: `decode` gives the field type. */
+export function defineProtocol<N extends string, F, D = any>(
+  def: ProtocolDef<N, F, D> & { readonly decode: (b: Bytes, at: number, end: number) => F | Need<F> },
+): Protocol<N, F, D>;
+export function defineProtocol<N extends string, F = any, D = any>(def: ProtocolDef<N, F, D>): Protocol<N, F, D>;
 export function defineProtocol<N extends string, F = any, D = any>(def: ProtocolDef<N, F, D>): Protocol<N, F, D> {
   let compiled: Compiled<F>;
   let custom = false;

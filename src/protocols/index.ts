@@ -7,6 +7,7 @@ import { createRegistry, type Registry } from '../core/registry.js';
 import { ah } from './ah.js';
 import { esp, udpencap } from './esp.js';
 import { ethernet } from './ethernet.js';
+import { geneve } from './geneve.js';
 import { hip } from './hip.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
@@ -20,6 +21,7 @@ import { udp } from './udp.js';
 export const builtins: readonly Protocol[] = Object.freeze([
   // link
   ethernet,
+  geneve,
   // internet
   ipv4,
   ipv6,
@@ -40,4 +42,4 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ah, esp, ethernet, hip, hopopt, ipv4, ipv6, ipv6Frag, ipv6Opts, ipv6Route, mh, tcp, udp, udpencap };
+export { ah, esp, ethernet, geneve, hip, hopopt, ipv4, ipv6, ipv6Frag, ipv6Opts, ipv6Route, mh, tcp, udp, udpencap };

@@ -459,6 +459,27 @@ const lenOct = (l: { fields: unknown }) => {
   return n === undefined ? undefined : (n + 1) * 8;
 };
 
+/**
+ * An option whose length runs past the end of its header makes the header malformed (RFC 8200 §4.2);
+ * a node would discard the packet, and tshark stops there too. Checked only when the whole header was
+ * captured: a cut capture is `<name>.short` instead.
+ */
+function optionsOverrun(f: { len: number }, b: Bytes, at: number, end: number): boolean {
+  const he = at + (f.len + 1) * 8;
+  if (he > end) return false;
+  const u = b.u8;
+  let p = at + 2;
+  while (p < he) {
+    if (u[p] === 0) {
+      p++;
+      continue;
+    }
+    if (p + 2 > he) return true;
+    p += 2 + u[p + 1];
+  }
+  return p > he;
+}
+
 const header = {
   nxt: u8(0, { names: IP_PROTOCOLS }),
   len: u8(1), // in 8-octet units, not counting the first 8 (RFC 8200 §4.3)
@@ -476,6 +497,7 @@ export const hopopt = defineProtocol({
   selector: { table: 'ip.proto', field: 'nxt' },
   rest: ipv6Options,
   emptyRest: [],
+  check: (f, b, at, end) => (optionsOverrun(f, b, at, end) ? 'hopopt.option_overrun' : undefined),
   headerLen: (f) => (f.len + 1) * 8,
   next: (f) => ({ table: 'ip.proto', key: f.nxt }),
   derive: (_g, size) => ({ len: (size.header >>> 3) - 1 }),
@@ -499,6 +521,7 @@ export const ipv6Opts = defineProtocol({
   selector: { table: 'ip.proto', field: 'nxt' },
   rest: ipv6Options,
   emptyRest: [],
+  check: (f, b, at, end) => (optionsOverrun(f, b, at, end) ? 'ipv6_opts.option_overrun' : undefined),
   headerLen: (f) => (f.len + 1) * 8,
   next: (f) => ({ table: 'ip.proto', key: f.nxt }),
   derive: (_g, size) => ({ len: (size.header >>> 3) - 1 }),

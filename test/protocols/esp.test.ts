@@ -109,7 +109,7 @@ test('corpus: UDP-encapsulated ESP and IKE agree with tshark (esp.spi, esp.seque
         assert.equal(e, undefined, `${file}#${row[0]}`);
         continue;
       }
-      assert.equal(`0x${e!.fields.spi.toString(16).padStart(8, '0')}`, row[1], `${file}#${row[0]}`);
+      assert.equal(`0x${(e!.fields.spi ?? 0).toString(16).padStart(8, '0')}`, row[1], `${file}#${row[0]}`);
       assert.equal(String(e!.fields.sequence), row[2]);
     }
   }

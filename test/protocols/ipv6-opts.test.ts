@@ -54,7 +54,7 @@ test('hopopt + dstopts: build → analyse round trip with every option, padded t
   const h = find(f, 'hopopt')!;
   assert.equal(h.fields.nxt, 60);
   assert.equal((h.hdrEnd - h.start) % 8, 0);
-  assert.equal(h.hdrEnd - h.start, (h.fields.len + 1) * 8);
+  assert.equal(h.hdrEnd - h.start, ((h.fields.len ?? 0) + 1) * 8);
   const opts = details<Ipv6Option[]>(f, h, defaultRegistry)!;
   const real = opts.slice(0, OPTIONS.length);
   for (const [i, want] of OPTIONS.entries()) {
@@ -136,8 +136,13 @@ test('hopopt: Hdr Ext Len past the bytes is a short layer; an option past the he
   assert.equal(find(f1, 'hopopt')!.fields.nxt, 17);
   const b2 = bytes.slice();
   b2[14 + 40 + 3] = 200; // PadN length runs past the header
+  // The header itself stops the chain, as RFC 8200 §4.2 has a node discard it (tshark stops too).
   const f2 = analyse(b2);
-  assert.deepEqual(f2.issues, []);
+  assert.deepEqual(
+    f2.issues.map((i) => [i.kind, i.code]),
+    [['malformed', 'hopopt.option_overrun']],
+  );
+  assert.equal(f2.layers.at(-1)!.protocol, 'hopopt');
   const o = details<Ipv6Option[]>(f2, find(f2, 'hopopt')!, defaultRegistry)!;
   assert.equal(o[0].malformed, true);
 });
@@ -175,14 +180,15 @@ test('oracle: ipv6.hopopts.nxt and ipv6.dstopts.nxt agree with tshark', { skip: 
     'openhip__pass1_dig-enp.dump',
     'zeek__trunc_ip6-ext-trunc.pcap',
   ];
+  // zeek__ipv6-mobility-dst-opts.pcap frame 3 carries a Home Address option of length 1, then more
+  // options and a PadN cut by the end of the header. tshark reads 16 octets of address regardless
+  // (RFC 6275 §6.3 fixes the length at 16) and so never sees the cut option; we stop at the malformed
+  // header (RFC 8200 §4.2), as tshark does for frame 1. Checked separately below.
+  const skip = (file: string) => (n: number) => file === 'zeek__ipv6-mobility-dst-opts.pcap' && n === 3;
   let compared = 0;
   for (const file of files) {
-    const { scores, frames } = compareCapture(file, [
-      'ipv6.hopopts.nxt',
-      'ipv6.dstopts.nxt',
-      'udp.srcport',
-      'udp.length',
-    ]);
+    const fields = ['ipv6.hopopts.nxt', 'ipv6.dstopts.nxt', 'udp.srcport', 'udp.length'];
+    const { scores, frames } = compareCapture(file, fields, defaultRegistry, skip(file));
     for (const fr of frames) assertWellFormed(fr);
     for (const [name, s] of Object.entries(scores)) {
       assert.equal(s.disagree + s.missing, 0, `${name}: ${s.firstBad.join('; ')}`);
@@ -190,6 +196,11 @@ test('oracle: ipv6.hopopts.nxt and ipv6.dstopts.nxt agree with tshark', { skip: 
     }
   }
   assert.ok(compared >= 20, `compared ${compared}`);
+  const { frames } = compareCapture('zeek__ipv6-mobility-dst-opts.pcap', []);
+  assert.deepEqual(
+    frames.map((f) => f.issues.map((i) => i.code).join()),
+    ['ipv6_opts.option_overrun', 'ipv6_opts.short', 'ipv6_opts.option_overrun'],
+  );
 });
 
 test('tshark decodes our options the same way', { skip: SKIP_NO_TSHARK }, () => {

@@ -32,7 +32,7 @@ import {
   u16,
 } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
-import { type Layout, structHandler } from '../core/struct.js';
+import { encodeLayout, type Layout, structHandler } from '../core/struct.js';
 import { bytesOf } from './ipv6-opts.js';
 import {
   HIP_CIPHERS,
@@ -157,6 +157,19 @@ const address = (name: string): HipParamHandler =>
     ['address', 'ipv6'],
   ]);
 
+const LOCATOR1: Layout = [
+  ['spi', 'u32'],
+  ['address', 'ipv6'],
+];
+const LOCATOR2: Layout = [
+  ['port', 'u16'],
+  ['transportProtocol', 'u8'],
+  ['kind', 'u8'],
+  ['priority', 'u32'],
+  ['spi', 'u32'],
+  ['address', 'ipv6'],
+];
+
 /** LOCATOR_SET (RFC 8046 §4, RFC 5206 §4; locator type 2 from RFC 5770 §5.7). */
 const locatorSet: HipParamHandler = {
   name: 'LOCATOR_SET',
@@ -197,6 +210,34 @@ const locatorSet: HipParamHandler = {
     }
     return { locators };
   },
+  encode(b, at, v) {
+    let p = at;
+    for (const l of (v.locators ?? []) as V[]) {
+      const type = Number(l.locatorType ?? 0);
+      b.u8[p] = Number(l.trafficType ?? 0);
+      b.u8[p + 1] = type;
+      b.u8[p + 3] = ((Number(l.reserved ?? 0) & 0x7f) << 1) | (Number(l.preferred ?? 0) & 1);
+      b.dv.setUint32(p + 4, Number(l.lifetime ?? 0) >>> 0);
+      const q = p + 8;
+      let n: number;
+      if (type === 0) n = encodeLayout([['address', 'ipv6']], b, q, l);
+      else if (type === 1) n = encodeLayout(LOCATOR1, b, q, l);
+      else if (type === 2) n = encodeLayout(LOCATOR2, b, q, l);
+      else {
+        const d = bytesOf(l.locator);
+        b.u8.set(d, q);
+        n = d.length;
+      }
+      b.u8[p + 2] = n >>> 2;
+      p = q + n;
+    }
+    return p - at;
+  },
+  encodingLength: (v) =>
+    ((v.locators ?? []) as V[]).reduce((n, l) => {
+      const t = Number(l.locatorType ?? 0);
+      return n + 8 + (t === 0 ? 16 : t === 1 ? 20 : t === 2 ? 28 : bytesOf(l.locator).length);
+    }, 0),
 };
 
 /** PUZZLE (§5.2.4): difficulty K, lifetime, opaque, random #I (RHASH_len / 8 octets). */
@@ -349,7 +390,47 @@ const hostId: HipParamHandler = {
     o.domainId = latin1Text(b.u8, p, p + diLength);
     return o;
   },
+  encode(b, at, v, version) {
+    const key = hostIdentity(v);
+    const di = new TextEncoder().encode(String(v.domainId ?? ''));
+    const alg = Number(v.algorithm ?? 0);
+    const hi = version === 1 ? 4 + key.length : key.length;
+    b.dv.setUint16(at, hi);
+    b.dv.setUint16(at + 2, ((Number(v.diType ?? (di.length ? 1 : 0)) & 15) << 12) | (di.length & 0x0fff));
+    let p = at + 4;
+    if (version === 1) {
+      b.dv.setUint16(p, Number(v.hiFlags ?? 0x0202));
+      b.u8[p + 2] = Number(v.hiProtocol ?? 0xff);
+      b.u8[p + 3] = alg;
+      p += 4;
+    } else {
+      b.dv.setUint16(p, alg);
+      p += 2;
+    }
+    b.u8.set(key, p);
+    b.u8.set(di, p + key.length);
+    return p + key.length + di.length - at;
+  },
+  encodingLength: (v, version) =>
+    4 + (version === 1 ? 4 : 2) + hostIdentity(v).length + new TextEncoder().encode(String(v.domainId ?? '')).length,
 };
+
+/** The Host Identity octets from decoded fields: RSA e and n, a curve and public key, or `key` hex. */
+function hostIdentity(v: V): Uint8Array {
+  if (v.e !== undefined && v.n !== undefined) {
+    const e = bytesOf(v.e);
+    const n = bytesOf(v.n);
+    const head = e.length < 256 ? [e.length] : [0, e.length >>> 8, e.length & 0xff];
+    return new Uint8Array([...head, ...e, ...n]);
+  }
+  if (v.curve !== undefined) {
+    const k = bytesOf(v.publicKey);
+    return new Uint8Array([Number(v.curve) >>> 8, Number(v.curve) & 0xff, ...k]);
+  }
+  if (v.q !== undefined)
+    return new Uint8Array([Number(v.t ?? 0), ...bytesOf(v.q), ...bytesOf(v.p), ...bytesOf(v.g), ...bytesOf(v.y)]);
+  return bytesOf(v.key);
+}
 
 /** HIP_SIGNATURE(_2): SIG alg (8 bits in version 1, RFC 5201 §5.2.11; 16 in version 2, §5.2.14), signature. */
 const signature = (name: string): HipParamHandler => ({

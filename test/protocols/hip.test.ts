@@ -17,6 +17,30 @@ const HIT_R = ip6('2001:20::2');
 const PARAMS: R[] = [
   { type: 65, reserved: 0, keymatIndex: 72, oldSpi: 0, newSpi: 0x12345678 },
   { type: 129, reserved: 0, counter: '000000000000000b' },
+  {
+    type: 193,
+    locators: [
+      {
+        trafficType: 0,
+        locatorType: 0,
+        locatorLength: 4,
+        reserved: 0,
+        preferred: 1,
+        lifetime: 60,
+        address: '2001:db8::7',
+      },
+      {
+        trafficType: 2,
+        locatorType: 1,
+        locatorLength: 5,
+        reserved: 0,
+        preferred: 0,
+        lifetime: 60,
+        spi: 9,
+        address: '2001:db8::8',
+      },
+    ],
+  },
   { type: 257, k: 10, lifetime: 39, opaque: 0, randomI: '6776df0a57c5ca9c' },
   { type: 321, k: 10, reserved: 0, opaque: 0, randomI: '6776df0a57c5ca9c', solutionJ: '15707799a6c888d5' },
   { type: 385, updateId: 7 },
@@ -27,6 +51,16 @@ const PARAMS: R[] = [
   { type: 608, reserved: 0, modeIds: [1, 2] },
   { type: 610, minTa: 500 },
   { type: 641, reserved: 0, encrypted: '00112233445566778899aabbccddeeff' },
+  {
+    type: 705,
+    hiLength: 8,
+    diType: 1,
+    diLength: 8,
+    algorithm: 7,
+    curve: 1,
+    publicKey: '0102030405ab',
+    domainId: 'host.one',
+  },
   { type: 715, suiteIds: [0x10, 0x20] },
   { type: 768, certGroup: 1, certCount: 1, certId: 1, certType: 3, certificate: '3082' },
   { type: 832, reserved: 0, notifyType: 16384, notificationData: '01' },
@@ -204,7 +238,12 @@ test('oracle: hip.packet_type agrees with tshark, and the parameters match its d
 
 test('tshark verifies our native HIP checksum and reads our parameters the same way', { skip: SKIP_NO_TSHARK }, () => {
   // tshark 4.0 decodes parameters with the version 1 layouts (RFC 5201): build a version 1 packet.
-  const v1 = PARAMS.filter((p) => [65, 129, 257, 321, 385, 513, 832, 930, 61505, 61697].includes(p.type as number));
+  const rsa = { type: 705, algorithm: 5, e: '010001', n: 'c0ffee0123456789', domainId: 'dig-1024' };
+  const v1 = [
+    ...PARAMS.filter((p) => [65, 129, 257, 321, 385, 513].includes(p.type as number)),
+    rsa,
+    ...PARAMS.filter((p) => [832, 930, 61505, 61697].includes(p.type as number)),
+  ];
   const bytes = build(
     ethernet.make(),
     ipv6.make({ src: ip6('2001:db8::1'), dst: ip6('2001:db8::2') }),
@@ -226,6 +265,9 @@ test('tshark verifies our native HIP checksum and reads our parameters the same 
     'hip.tlv.notification_type',
     'hip.tlv.reg_ltmax',
     'hip.tlv.sig_alg',
+    'hip.tlv.host_id_e',
+    'hip.tlv.host_id_n',
+    'hip.fqdn',
   ];
   const [row] = tsharkFields([bytes], fields);
   const h = find(analyse(bytes), 'hip')!;
@@ -242,7 +284,17 @@ test('tshark verifies our native HIP checksum and reads our parameters the same 
     '16384',
     '200',
     '5',
+    '010001',
+    'c0ffee0123456789',
+    'dig-1024',
   ]);
+  // And we read the version 1 HOST_ID back the same way.
+  const ps = details<HipParameter[]>(analyse(bytes), h, defaultRegistry)!;
+  const hid = ps.find((p) => p.type === 705)!;
+  assert.deepEqual(
+    [hid.algorithm, hid.e, hid.n, hid.domainId, hid.hiFlags],
+    [5, '010001', 'c0ffee0123456789', 'dig-1024', 0x0202],
+  );
 });
 
 test('fuzz: random HIP packets on IP 139 and UDP 10500 never throw', () => {

@@ -3,23 +3,15 @@
  * values come from the `computed` functions of the protocols in each frame's layers, in layer order,
  * joined with ',' as the oracle's `-E aggregator=,` does.
  */
+import { fieldValues } from '../../src/api/fields.js';
 import type { Frame } from '../../src/core/frame.js';
 import type { Registry } from '../../src/core/registry.js';
 import { corpusFrames, registryFor } from './app-corpus.js';
 import { type Table as Oracle, oraclePackets } from './corpus.js';
 
-/** Our value of a tshark field in a frame ('' when absent), as the oracle writes it. */
+/** Our value of a tshark field in a frame ('' when absent), as the oracle writes it (the conformance tool's values). */
 export function tsharkValue(frame: Frame, reg: Registry, name: string): string {
-  const vals: string[] = [];
-  for (const l of frame.layers) {
-    const fn = reg.byName(l.protocol)?.computed?.[name];
-    if (!fn) continue;
-    const v = fn(l, frame, reg);
-    if (v === undefined) continue;
-    if (Array.isArray(v)) for (const x of v) vals.push(String(x));
-    else vals.push(String(v));
-  }
-  return vals.join(',');
+  return fieldValues(frame, name, reg).join(',');
 }
 
 export interface FieldTally {

@@ -539,9 +539,8 @@ function headBytes(f: Partial<Http1Fields>): Uint8Array {
   if (f.type === 'preface') return Uint8Array.from([...PRI, CR, LF, CR, LF, 0x53, 0x4d, CR, LF, CR, LF]);
   if (f.type === 'continuation') return new Uint8Array(0);
   if (f.type === 'response' || (f.type === undefined && f.code !== undefined)) {
-    lines.push(
-      `${f.version ?? 'HTTP/1.1'} ${f.code ?? 200} ${f.phrase ?? ''}`.replace(/ $/, f.phrase === '' ? ' ' : ''),
-    );
+    // RFC 9112 §4: the SP after the status code is there even when the reason phrase is empty.
+    lines.push(`${f.version ?? 'HTTP/1.1'} ${f.code ?? 200} ${f.phrase ?? ''}`);
   } else lines.push(`${f.method ?? 'GET'} ${f.uri ?? '/'} ${f.version ?? 'HTTP/1.1'}`);
   const hs = [...(f.headers ?? [])];
   const body = bodyBytes(f);

@@ -436,6 +436,8 @@ function next(f: Http1Fields) {
 
 /** Heuristic on unclaimed TCP ports: a complete-enough start line (tshark's http_tcp heuristic). */
 function probe(b: Bytes, at: number, end: number): boolean {
+  // The HTTP/2 preface parses as a request line ("PRI * HTTP/2.0"): leave it to HTTP/2's heuristic.
+  if (prefaceStart(b.u8, at, end)) return false;
   const sl = parseStartLine(b.u8, at, end);
   return sl !== undefined && (!sl.cut || sl.type === 'request');
 }

@@ -95,6 +95,10 @@ test('http2: build → analyse round trip of every frame type in one segment', (
   // Port 50000 is unclaimed: the preface makes the heuristic take it (prior knowledge, RFC 9113 §3.3).
   const f = analyse(bytes);
   assert.deepEqual(f.issues, []);
+  assert.deepEqual(
+    f.layers.map((x) => x.protocol),
+    ['ethernet', 'ipv4', 'tcp', 'http2'],
+  );
   const l = find(f, 'http2')!;
   assert.equal(l.fields.magic, 1);
   assert.equal(l.fields.count, specs.length);

@@ -39,6 +39,7 @@ export type {
   BuildCtx,
   BuiltLayer,
   Codec,
+  DecodeCtx,
   DetailsOf,
   FieldsOf,
   LayerSpec,
@@ -52,6 +53,7 @@ export { defineProtocol, Need, need } from './core/protocol.js';
 export { createRegistry, lowFirst, type Registry } from './core/registry.js';
 export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
+export * from './core/struct.js';
 export * from './core/warnings.js';
 export * from './dump/dumper.js';
 export { Formatter, fieldValue, hexOf, toPlain } from './dump/fmt.js';
@@ -59,5 +61,24 @@ export { builtinDumpers, defaultDumpers, json, ndjson, pcap, pcapng, plist, tree
 export type { Engine, EngineOptions, EngineRegistry, EngineRun, Feature } from './engines/engine.js';
 export { createEngines } from './engines/engine.js';
 export { builtinEngines, defaultEngine, defaultEngines } from './engines/index.js';
+export type { AhDetails } from './protocols/ah.js';
+export { type DataEndpoint, type FtpMessage, parseEprt, parseEpsv, parseHostPort } from './protocols/ftp.js';
+export type { FtpDataMessage } from './protocols/ftp-data.js';
+export type { HipFields, HipParameter, HipParameterIn, HipParamHandler } from './protocols/hip.js';
+export {
+  DynamicTable,
+  type HeaderField,
+  HpackDecoder,
+  HpackEncoder,
+  huffmanDecode,
+  huffmanEncode,
+  STATIC_TABLE,
+} from './protocols/hpack.js';
+export { decodeContent, type Http1Details, type Http1Message } from './protocols/http1.js';
+export { type FrameDetail, frameBytes, type Http2Details, type Http2FrameSpec } from './protocols/http2.js';
 export * from './protocols/index.js';
+export type { Ipv6Option } from './protocols/ipv6-opts.js';
+export type { RoutingCtx, RoutingHandler } from './protocols/ipv6-route.js';
+export type { MhDetails, MhTypeHandler } from './protocols/mh.js';
+export { upgradeKey } from './protocols/names/http.js';
 export type { RunResults, StageContext } from './stages/index.js';

@@ -282,9 +282,11 @@ class ExtractionImpl implements Extraction {
 
   /** The next batch from the pipeline, or undefined at the end; closes everything on error. */
   private async pull(mode: Mode): Promise<readonly Frame[] | undefined> {
-    const it = this.start(mode);
     let r: IteratorResult<readonly Frame[]>;
     try {
+      // An engine whose dependency is missing says so before anything is read.
+      if (!this.it) await this.options.engine.available?.();
+      const it = this.start(mode);
       if (this.abort.signal.aborted) throw abortErr(this.abort.signal);
       r = await it.next();
       if (!r.done && !this.opened) await this.openDumper();

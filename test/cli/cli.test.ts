@@ -300,7 +300,8 @@ describe('run control', () => {
   test('-c limits, -v lists frames on stderr, -q silences the summary', noCorpus, () => {
     const r = run([IN, '-c', '4', '-v', '--nofile']);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, / - Frame {3}1: Ethernet:IPv6:Raw\n/);
+    assert.match(r.stderr, / - Capture: pcap 2\.4, little-endian, µs, link type ETHERNET \(1\)/);
+    assert.match(r.stderr, / - Frame {3}1: Ethernet:IPv6:\S+\n/);
     assert.match(r.stderr, / - Frame {3}4: Ethernet:IPv4:TCP\n/);
     assert.doesNotMatch(r.stderr, /Frame {3}5/);
     assert.match(r.stderr, /4 frames/);

@@ -161,7 +161,9 @@ export function ip4(v: number): string {
 const MK = new Float64Array(1024).fill(-1);
 const MS: string[] = new Array(1024);
 export function mac(v: number): string {
-  const i = (v ^ (v / 4294967296)) & 1023;
+  // Split the 48-bit value into two 24-bit integers: ToInt32 of a double above 2^31 is slow.
+  const hi = Math.floor(v / 16777216);
+  const i = (hi ^ (v - hi * 16777216)) & 1023;
   if (MK[i] === v) return MS[i];
   const s = macToString(v);
   MK[i] = v;
@@ -247,7 +249,7 @@ interface LayerFormat {
 }
 
 /** Writes a layer's `"k":v,…` into `b` from `at` (room for `maxLen` bytes is ensured); returns the end. */
-type LayerEmitFn = (f: any, u8: Uint8Array, b: Uint8Array, at: number) => number;
+type LayerEmitFn = (f: any, u8: Uint8Array, b: Uint8Array, at: number, dv: DataView) => number;
 interface LayerEmit {
   readonly fn: LayerEmitFn;
   readonly maxLen: number;
@@ -301,10 +303,24 @@ function wh(b: Uint8Array, at: number, u8: Uint8Array, s: number, e: number): nu
 }
 const HEXC = ascii('0123456789abcdef');
 
-/** `b[at] = c0; b[at + 1] = c1; …; at += n;` for a constant ASCII string. */
+/**
+ * Constant ASCII text as stores: four bytes at a time through the DataView (little-endian), then
+ * the remaining two or one: a 10-byte key is three stores instead of ten.
+ */
 function unrolled(s: string): string {
   let out = '';
-  for (let i = 0; i < s.length; i++) out += `b[at${i === 0 ? '' : ` + ${i}`}] = ${s.charCodeAt(i)}; `;
+  let i = 0;
+  const off = (k: number) => (k === 0 ? 'at' : `at + ${k}`);
+  for (; i + 4 <= s.length; i += 4) {
+    const v =
+      (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) >>> 0;
+    out += `dv.setUint32(${off(i)}, ${v}, true); `;
+  }
+  if (i + 2 <= s.length) {
+    out += `dv.setUint16(${off(i)}, ${s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8)}, true); `;
+    i += 2;
+  }
+  if (i < s.length) out += `b[${off(i)}] = ${s.charCodeAt(i)}; `;
   return `${out}at += ${s.length};`;
 }
 
@@ -318,8 +334,7 @@ const NUM_WIDTH: Readonly<Record<string, number>> = { u8: 3, u16: 5, u24: 8, u32
 function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | undefined {
   const entries = Object.entries(header);
   if (entries.length === 0) return { fn: (_f, _u, _b, at) => at, maxLen: 0, source: '' };
-  const P: Record<number, string>[] = [];
-  const T: string[][] = [];
+  const P: ((string | undefined)[] | Map<number, string>)[] = [];
   const lines: string[] = [];
   let maxLen = 0;
   entries.forEach(([k, f], i) => {
@@ -347,9 +362,11 @@ function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | 
       default:
         if (f.base === 'hex') {
           const d = hexDigits(f);
-          if (d <= 4) {
-            T.push(hexTable(d));
-            val = `at = ws(b, at, v < ${T[T.length - 1].length} ? T[${T.length - 1}][v] : hq(v, ${d}));`;
+          if (d <= 8) {
+            // "0x…" written digit by digit, in place (values wider than the field fall back).
+            let digits = '';
+            for (let k = 0; k < d; k++) digits += `b[at + ${2 + d - k}] = H[(v >>> ${4 * k}) & 15]; `;
+            val = `if (v >= 0 && v < ${16 ** d}) { ${unrolled('"0x')} at -= 3; ${digits}b[at + ${d + 3}] = 34; at += ${d + 4}; } else at = ws(b, at, hq(v, ${d}));`;
           } else val = `at = ws(b, at, hq(v, ${d}));`;
           width = Math.max(d, 16) + 4;
         } else if (f.base === 'bool') {
@@ -361,22 +378,31 @@ function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | 
         }
     }
     if (f.names !== undefined) {
-      const pre: Record<number, string> = {};
+      // Name prefixes in a dense array when the keys are small (EtherTypes, protocol numbers),
+      // else a Map: a numeric-keyed object lookup was the slowest step of the Ethernet layer.
+      const entries2 = Object.entries(f.names).map(
+        ([n, name]) => [Number(n), `{"name":${asciiJson(name)},"value":`] as const,
+      );
+      const maxKey = entries2.reduce((m, [n]) => Math.max(m, n), 0);
       let longest = 0;
-      for (const [n, name] of Object.entries(f.names)) {
-        pre[Number(n)] = `{"name":${asciiJson(name)},"value":`;
-        longest = Math.max(longest, pre[Number(n)].length);
+      for (const [, t] of entries2) longest = Math.max(longest, t.length);
+      if (maxKey < 65536 && entries2.every(([n]) => Number.isInteger(n) && n >= 0)) {
+        const arr: (string | undefined)[] = new Array(maxKey + 1).fill(undefined);
+        for (const [n, t] of entries2) arr[n] = t;
+        P.push(arr);
+        val = `{ const p = P[${P.length - 1}][v]; if (p !== undefined) at = ws(b, at, p); else { ${unrolled('{"value":')} } ${val} b[at++] = 125; }`;
+      } else {
+        P.push(new Map(entries2));
+        val = `{ const p = P[${P.length - 1}].get(v); if (p !== undefined) at = ws(b, at, p); else { ${unrolled('{"value":')} } ${val} b[at++] = 125; }`;
       }
-      P.push(pre);
-      val = `{ const p = P[${P.length - 1}][v]; if (p !== undefined) at = ws(b, at, p); else { ${unrolled('{"value":')} } ${val} b[at++] = 125; }`;
       width += longest + 1;
     }
     maxLen += key.length + width;
     lines.push(`  ${unrolled(key)} { const v = ${acc}; ${val} }`);
   });
-  const src = `return function json(f, u8, b, at) {\n${lines.join('\n')}\n  return at;\n}`;
+  const src = `return function json(f, u8, b, at, dv) {\n${lines.join('\n')}\n  return at;\n}`;
   try {
-    const fn = new Function('ip4', 'ip6', 'mac', 'hq', 'ws', 'wq', 'wn', 'wh', 'P', 'T', src)(
+    const fn = new Function('ip4', 'ip6', 'mac', 'hq', 'ws', 'wq', 'wn', 'wh', 'P', 'H', src)(
       ip4,
       ip6,
       mac,
@@ -386,7 +412,7 @@ function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | 
       wn,
       wh,
       P,
-      T,
+      HEXC,
     ) as LayerEmitFn;
     return { fn, maxLen, source: src };
   } catch {

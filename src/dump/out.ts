@@ -50,9 +50,14 @@ export class ByteOut {
     old.copy(this.buf, 0, 0, this.at);
   }
   /** Run a compiled writer that needs at most `room` bytes: `fn(f, u8, buf, at) → end`. */
-  emit<F>(room: number, fn: (f: F, u8: Uint8Array, b: Uint8Array, at: number) => number, f: F, u8: Uint8Array): void {
+  emit<F>(
+    room: number,
+    fn: (f: F, u8: Uint8Array, b: Uint8Array, at: number, dv: DataView) => number,
+    f: F,
+    u8: Uint8Array,
+  ): void {
     if (this.at + room > this.buf.length) this.grow(room);
-    this.at = fn(f, u8, this.buf, this.at);
+    this.at = fn(f, u8, this.buf, this.at, this.dv);
   }
   byte(c: number): void {
     if (this.at >= this.buf.length) this.grow(1);

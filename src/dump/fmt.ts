@@ -581,17 +581,20 @@ function writeEpoch(o: ByteOut, sec: number, nsec: number, trim: boolean): void 
       digits--;
     }
     o.byte(46);
-    for (let p = 10 ** (digits - 1); p >= 1; p /= 10) o.byte(48 + (Math.floor(n / p) % 10));
+    o.fixed(n, digits);
     return;
   }
   o.byte(46);
-  for (let p = 1e8; p >= 1; p /= 10) o.byte(48 + (Math.floor(nsec / p) % 10));
+  o.fixed(nsec, 9);
 }
 
 interface ChainNode {
   readonly s: string;
   readonly raw: string;
   readonly next: Map<string, ChainNode>;
+  /** The two strings as JSON literals, made on first use. */
+  sJson?: Uint8Array;
+  rawJson?: Uint8Array;
 }
 
 /** Everything that turns frames into records or JSON text, for one run. */
@@ -619,8 +622,8 @@ export class Formatter {
     return f;
   }
 
-  /** `Ethernet:IPv4:TCP`, with `:Raw` when undissected bytes remain (PyPCAPKit's chain). */
-  chain(frame: Frame): string {
+  /** The trie node of a frame's chain; `lastRaw` says whether undissected bytes remain. */
+  private chainNode(frame: Frame): ChainNode {
     const ls = frame.layers;
     let node = this.chains;
     for (let i = 0; i < ls.length; i++) {
@@ -635,8 +638,15 @@ export class Formatter {
       node = nx;
     }
     const last = ls.length === 0 ? undefined : ls[ls.length - 1];
-    const rest = last === undefined ? frame.end - frame.start : last.end - last.hdrEnd;
-    return rest > 0 ? node.raw : node.s;
+    this.lastRaw = (last === undefined ? frame.end - frame.start : last.end - last.hdrEnd) > 0;
+    return node;
+  }
+  private lastRaw = false;
+
+  /** `Ethernet:IPv4:TCP`, with `:Raw` when undissected bytes remain (PyPCAPKit's chain). */
+  chain(frame: Frame): string {
+    const node = this.chainNode(frame);
+    return this.lastRaw ? node.raw : node.s;
   }
 
   /** Computed values and the decoded variable tail of a layer, as [key, value] pairs (values not yet plain). */
@@ -759,7 +769,7 @@ export class Formatter {
       writePlain(o, frame.opts);
     }
     o.raw(K_PROTOCOLS);
-    o.str(this.chainJson(frame));
+    o.raw(this.chainJson(frame));
     const ls = frame.layers;
     const u8 = frame.bytes.u8;
     let empty = false; // the innermost open object has no members yet
@@ -811,17 +821,12 @@ export class Formatter {
     if (suffix !== undefined) o.raw(suffix);
   }
 
-  /** The chain as a JSON string literal, cached with the chain. */
-  private chainJson(frame: Frame): string {
-    const c = this.chain(frame);
-    let j = this.chainText.get(c);
-    if (j === undefined) {
-      j = asciiJson(c);
-      this.chainText.set(c, j);
-    }
-    return j;
+  /** The chain as JSON string literal bytes, cached on its trie node. */
+  private chainJson(frame: Frame): Uint8Array {
+    const node = this.chainNode(frame);
+    if (this.lastRaw) return (node.rawJson ??= ascii(asciiJson(node.raw)));
+    return (node.sJson ??= ascii(asciiJson(node.s)));
   }
-  private readonly chainText = new Map<string, string>();
 
   /** `writeJson` that never throws: a frame that cannot be formatted becomes a record naming the error. */
   safeWriteJson(frame: Frame, o: ByteOut, suffix?: Uint8Array): void {

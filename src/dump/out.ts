@@ -117,6 +117,19 @@ export class ByteOut {
     }
     buf[--at] = 48 + x;
   }
+  /** Exactly `n` decimal digits of a non-negative integer below 2^31 (leading zeros kept). */
+  fixed(v: number, n: number): void {
+    if (this.at + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    const at = this.at;
+    let x = v | 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const q = (x / 10) | 0;
+      buf[at + i] = 48 + (x - q * 10);
+      x = q;
+    }
+    this.at = at + n;
+  }
   /** Any number as JSON would write it. */
   num(v: number): void {
     if (v >= 0 && v <= 0x7fffffff && v === Math.floor(v)) this.uint(v);

@@ -21,7 +21,11 @@ export interface DissectOptions {
   readonly checksums?: boolean;
 }
 
-export type Dissector = (raw: RawFrame) => Frame;
+/**
+ * Dissect one frame. `first`, when given, is the protocol the bytes start with instead of the link
+ * type's (IP reassembly re-dissects a datagram's payload from its transport protocol this way).
+ */
+export type Dissector = (raw: RawFrame, first?: Protocol) => Frame;
 
 const RANK: Readonly<Record<string, number>> = { link: 0, internet: 1, transport: 2, application: 3 };
 
@@ -39,7 +43,7 @@ export function createDissector(opts: DissectOptions): Dissector {
   const details = opts.details === true;
   const checksums = opts.checksums === true;
 
-  return function dissect(raw: RawFrame): Frame {
+  return function dissect(raw: RawFrame, first?: Protocol): Frame {
     const b = raw.bytes;
     const layers: Layer[] = [];
     let issues: Issue[] | undefined;
@@ -47,7 +51,7 @@ export function createDissector(opts: DissectOptions): Dissector {
     let at = raw.start;
     let end = raw.end - raw.fcsLen;
     if (end < at) end = at;
-    let proto: Protocol | undefined = reg.lookup('linktype', raw.linktype);
+    let proto: Protocol | undefined = first ?? reg.lookup('linktype', raw.linktype);
     if (proto === undefined) {
       issues = addIssue(issues, issue('unsupported', 'frame.linktype_unknown', -1, at));
     }

@@ -26,7 +26,10 @@ export interface SegmentView {
 }
 
 export interface SegmentConsumer {
-  segment(s: SegmentView): void;
+  /** A TCP segment whose length is known (not in a fragment or an ICMP error, header complete). */
+  segment?(s: SegmentView): void;
+  /** Every numbered TCP/UDP header (conversation tables), `frame` being the captured frame. */
+  transport?(t: Transport, stream: number, layer: Layer, frame: Frame): void;
 }
 
 export interface StreamWalkOptions {
@@ -89,13 +92,19 @@ export class StreamWalk {
       if (this.defrag && t.fragmented) continue;
       if (t.proto === 6) {
         const s = this.index.tcp(t, ls[i], frame.n);
-        if (s >= 0 && !t.inError) {
-          tcpFlow = s;
-          this.feed(s, ls[i], frame, frame.bytes.u8);
+        if (s >= 0) {
+          this.tap(s, ls[i], frame);
+          if (!t.inError) {
+            tcpFlow = s;
+            this.feed(s, ls[i], frame, frame.bytes.u8);
+          }
         }
       } else {
         const s = this.index.udp(t, ls[i], frame.n);
-        if (s >= 0 && !t.inError) udpFlow = s;
+        if (s >= 0) {
+          this.tap(s, ls[i], frame);
+          if (!t.inError) udpFlow = s;
+        }
       }
     }
     const re = frame.reassembled;
@@ -109,18 +118,27 @@ export class StreamWalk {
         if (t.proto === 6) {
           const s = this.index.tcp(t, l, frame.n);
           if (s >= 0) {
+            this.tap(s, l, frame);
             tcpFlow = s;
             this.feed(s, l, d.packet, d.packet.bytes.u8, frame);
           }
         } else {
           const s = this.index.udp(t, l, frame.n);
-          if (s >= 0) udpFlow = s;
+          if (s >= 0) {
+            this.tap(s, l, frame);
+            udpFlow = s;
+          }
         }
       }
     }
     const flow = tcpFlow >= 0 ? tcpFlow : udpFlow;
     if (flow >= 0) setFrameField(frame, 'flow', flow);
     return flow;
+  }
+
+  private tap(stream: number, l: Layer, frame: Frame): void {
+    const cs = this.consumers;
+    for (let i = 0; i < cs.length; i++) cs[i].transport?.(this.t, stream, l, frame);
   }
 
   private feed(stream: number, l: Layer, pkt: Frame, u8: Uint8Array, outer?: Frame): void {
@@ -137,7 +155,7 @@ export class StreamWalk {
     v.seq = f.seq;
     v.ack = f.ack;
     v.flags = f.flags;
-    for (let i = 0; i < this.consumers.length; i++) this.consumers[i].segment(v);
+    for (let i = 0; i < this.consumers.length; i++) this.consumers[i].segment?.(v);
   }
 }
 

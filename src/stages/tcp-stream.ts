@@ -105,6 +105,8 @@ export class TcpHalf {
   pendingBytes = 0;
   delivered = 0;
   gapBytes = 0;
+  /** Bytes inside segments that the capture cut (snap length): claimed by TCP, never captured. */
+  cutBytes = 0;
 }
 
 /** One connection (one tcp.stream). Node 0 sent the first packet seen (tshark's Follow order). */
@@ -270,13 +272,16 @@ export class TcpReassembler {
     this.lastSweep = nowSec;
     for (const c of this.conns.values()) {
       if (nowSec - c.lastSec > this.idle) {
-        this.stats.closedIdle++;
+        if (!c.half[0].closed || !c.half[1].closed) this.stats.closedIdle++;
         this.close(c, 'idle');
       }
     }
   }
 
-  /** Deliver everything buffered (holes given up) and end both directions. */
+  /**
+   * Deliver everything buffered (holes given up) and end both directions. RST keeps the connection
+   * as a tombstone (late packets are recognised); the other reasons forget it.
+   */
   close(c: TcpConn, why: 'fin' | 'rst' | 'idle' | 'evicted' | 'eof'): void {
     for (const d of [0, 1] as const) {
       const h = c.half[d];
@@ -285,7 +290,7 @@ export class TcpReassembler {
       h.closed = true;
       this.sink.end(c, d, why);
     }
-    this.conns.delete(c.flow);
+    if (why !== 'rst') this.conns.delete(c.flow);
   }
 
   private maybeFin(c: TcpConn, dir: 0 | 1, h: TcpHalf): void {
@@ -296,7 +301,8 @@ export class TcpReassembler {
     h.closed = true;
     this.dropPending(h);
     this.sink.end(c, dir, 'fin');
-    if (c.half[dir ^ 1].closed) this.conns.delete(c.flow);
+    // Both directions closed: the connection stays as a tombstone until the idle sweep, so late
+    // retransmissions and ACKs are recognised instead of starting a "new" mid-stream connection.
   }
 
   private dropPending(h: TcpHalf): void {
@@ -326,6 +332,7 @@ export class TcpReassembler {
     // Bytes the capture cut: a hole inside the segment.
     const cut = seqDiff(end, h.next);
     if (cut > 0) {
+      h.cutBytes += cut;
       h.gapPending += cut;
       h.next = end;
     }

@@ -2,7 +2,17 @@
 
 export { type AnalyseOptions, analyse } from './api/analyse.js';
 export { build } from './api/build.js';
+export {
+  type ConvResult,
+  conversations,
+  type FollowedStream,
+  type FollowOptions,
+  followTcpStream,
+  followText,
+} from './api/follow.js';
 export { type FrameStream, type ReadFramesOptions, readFrames, readFramesSync } from './api/read-frames.js';
+export { type ReassembleOptions, type Reassembler, reassemble, type TcpStreamRecord } from './api/reassemble.js';
+export { type Tracer, trace } from './api/trace.js';
 export { type Detected, detect } from './capture/detect.js';
 export * from './capture/info.js';
 export { LINKTYPE_NAMES, linktypeName } from './capture/linktypes.js';
@@ -37,3 +47,9 @@ export { createRegistry, lowFirst, type Registry } from './core/registry.js';
 export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
 export * from './protocols/index.js';
+export type { ConvKind, ConvRow } from './stages/conv.js';
+export type { FollowMode, FollowRecord } from './stages/follow.js';
+export type { Datagram, DatagramKey, DefragOptions, DefragStats } from './stages/ip-defrag.js';
+export { StreamRun, type StreamStageOptions, streamStages, type TcpRecord } from './stages/reassembly.js';
+export type { TcpChunk, TcpReassemblyOptions, TcpReassemblyStats } from './stages/tcp-stream.js';
+export type { FlowInfo, TraceFileWriter, TraceOptions, TracePacket, TraceWriterFactory } from './stages/trace.js';

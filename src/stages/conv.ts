@@ -59,14 +59,7 @@ export class ConvTable {
   }
 
   /** One tapped header. */
-  add(
-    src: number | Ipv6,
-    dst: number | Ipv6,
-    sport: number,
-    dport: number,
-    stream: number,
-    f: Frame,
-  ): void {
+  add(src: number | Ipv6, dst: number | Ipv6, sport: number, dport: number, stream: number, f: Frame): void {
     const s = addrText(src);
     const d = addrText(dst);
     const kf = `${s}|${d}|${sport}|${dport}|${stream}`;

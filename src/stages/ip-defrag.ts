@@ -56,6 +56,8 @@ export interface DatagramKey {
 
 /** One reassembled (or given-up) datagram. */
 export interface Datagram {
+  /** Record kind in `frame.reassembled`. */
+  readonly kind: 'ipv4' | 'ipv6';
   readonly version: 4 | 6;
   readonly key: DatagramKey;
   /** Addresses as numbers (IPv4 u32, IPv6 four u32), for flow keys. */
@@ -434,6 +436,7 @@ export class IpDefragmenter {
       if (first === undefined) packet = { ...packet, layers: [], issues: [] };
     }
     return {
+      kind: p.version === 4 ? 'ipv4' : 'ipv6',
       version: p.version,
       key: {
         src: p.version === 4 ? ipv4ToString(p.src as number) : ipv6ToString(p.src as Ipv6),

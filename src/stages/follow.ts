@@ -180,7 +180,10 @@ export function formatFollow(mode: FollowMode, stream: number, f: FollowTcp): st
   return out.join('');
 }
 
-/** follow_print_hex: 16 bytes a line, offset in 8 upper-case hex digits, ASCII column at 60. */
+/**
+ * follow_print_hex: 16 bytes a line, offset in 8 upper-case hex digits, ASCII column at 60, one
+ * extra space after the 8th byte in both columns.
+ */
 function hexDump(prefix: string, offset: number, data: Uint8Array): string {
   let out = '';
   for (let i = 0; i < data.length; i += 16) {
@@ -197,6 +200,8 @@ function hexDump(prefix: string, offset: number, data: Uint8Array): string {
       }
     }
     const off = (offset + i).toString(16).toUpperCase().padStart(8, '0');
+    // tshark 4.0 prints one trailing space fewer (observed: "abc  " for "abc   ", "xyz" for "xyz ").
+    if (asc.endsWith(' ')) asc = asc.slice(0, -1);
     out += `${prefix}${off}  ${hex.padEnd(50, ' ')}${asc}\n`;
   }
   return out;

@@ -245,11 +245,16 @@ export class TcpReassembler {
     if (len > 0) {
       const rel = seqDiff(dseq, h.next);
       if (rel + len <= 0) this.stats.duplicate += data.length;
-      else if (rel <= 0) {
+      else if (rel <= 0 && h.pending.length === 0) {
+        // The common case: in order, nothing waiting. Delivered as a view, no copy.
         if (rel < 0) this.stats.duplicate += -rel;
         this.deliverSeg(c, dir, h, dseq, data, len - data.length, frame, tsSec, tsNsec);
-        this.drain(c, dir, h);
-      } else this.buffer(c, dir, h, dseq, data, len - data.length, frame, tsSec, tsNsec);
+        this.maybeFin(c, dir, h);
+      } else {
+        // Out of order, or in order but overlapping what waits: buffer (bytes already waiting win), drain.
+        this.buffer(c, dir, h, dseq, data, len - data.length, frame, tsSec, tsNsec);
+        if (rel <= 0) this.drain(c, dir, h);
+      }
     }
     if (flags & TH_FIN) {
       const fin = seqAdd(dseq, len);

@@ -247,6 +247,7 @@ export class IpDefragmenter {
         return;
       }
       p = new Pending(key, fr.version, fr.src, fr.dst, fr.proto, fr.id, tsSec);
+      this.account(p.buf.length);
       this.pending.set(key, p);
       this.stats.inProgress = this.pending.size;
     }

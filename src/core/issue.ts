@@ -29,12 +29,15 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   '<proto>.exception': 'the decoder threw; earlier layers are kept (a bug: please report it)',
   '<proto>.bad_checksum': 'checksum verification was asked for and the checksum does not match',
   'frame.linktype_unknown': 'no dissector for the link type; the whole frame stays raw',
+  'frame.invalid_timestamp':
+    "the record's fraction of a second is out of range (≥ 1 s); shown carried into the seconds",
   'frame.decode_as_unknown': 'decode-as named a protocol the registry does not hold',
   'ip.version_mismatch': 'IPv4 header whose version is not 4',
   'ip.hdr_len_too_small': 'IPv4 IHL < 5 (RFC 791 §3.1)',
   'ip.len_too_small': 'IPv4 total length smaller than the header',
   'ipv6.version_mismatch': 'IPv6 header whose version is not 6',
   'tcp.hdr_len_too_small': 'TCP data offset < 5 (RFC 9293 §3.1)',
+  'geneve.unknown_version': 'GENEVE version other than 0 (RFC 8926 §3.4)',
   'udp.length_too_small': 'UDP length between 1 and 7 (RFC 768)',
 };
 

@@ -5,6 +5,7 @@
 import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { ethernet } from './ethernet.js';
+import { geneve } from './geneve.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
 import { tcp } from './tcp.js';
@@ -13,6 +14,7 @@ import { udp } from './udp.js';
 export const builtins: readonly Protocol[] = Object.freeze([
   // link
   ethernet,
+  geneve,
   // internet
   ipv4,
   ipv6,
@@ -24,4 +26,4 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, ipv4, ipv6, tcp, udp };
+export { ethernet, geneve, ipv4, ipv6, tcp, udp };

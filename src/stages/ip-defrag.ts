@@ -431,6 +431,7 @@ export class IpDefragmenter {
           comments: undefined,
           opts: undefined,
           section: frame?.section ?? 0,
+          hasTs: frame?.hasTs ?? true,
         },
         first,
       );

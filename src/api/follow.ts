@@ -93,8 +93,9 @@ export async function followTcpStream(input: Input, opts: FollowOptions = {}): P
 }
 
 /**
- * What `tshark -q -z follow,tcp,MODE,N` prints for each requested stream, in order. A stream with
- * no data prints tshark's empty block.
+ * What `tshark -q -z follow,tcp,MODE,N …` prints for the requested streams: tshark prints its tap
+ * blocks last-registered first, so the last request comes first. A stream with no data prints
+ * tshark's empty block.
  */
 export async function followText(
   input: Input,
@@ -103,7 +104,8 @@ export async function followText(
 ): Promise<string> {
   const got = await followTcpStream(input, { ...opts, streams: requests.map((r) => r.stream) });
   const by = new Map(got.map((s) => [s.stream, s]));
-  return requests
+  return [...requests]
+    .reverse()
     .map((r) => by.get(r.stream)?.text(r.mode) ?? formatFollow(r.mode, r.stream, new FollowTcp()))
     .join('');
 }

@@ -112,13 +112,10 @@ test('-z follow,tcp,ascii|hex|raw text is byte-for-byte what tshark prints', {
   );
   for (const file of GOLDEN) {
     const path = file === 'HEXPROBE' ? probe : corpusPath(file);
-    for (const mode of ['ascii', 'hex', 'raw'] as const) {
-      for (const stream of [0, 1, 7]) {
-        const want = tshark(['-r', path, '-q', '-z', `follow,tcp,${mode},${stream}`]);
-        const got = await followText(path, [{ mode, stream }]);
-        assert.equal(got, want, `${file} ${mode} ${stream}`);
-      }
-    }
+    const reqs = (['ascii', 'hex', 'raw'] as const).flatMap((mode) => [0, 1, 7].map((stream) => ({ mode, stream })));
+    const want = tshark(['-r', path, '-q', ...reqs.flatMap((r) => ['-z', `follow,tcp,${r.mode},${r.stream}`])]);
+    const got = await followText(path, reqs);
+    assert.equal(got, want, file);
   }
 });
 

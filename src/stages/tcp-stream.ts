@@ -292,6 +292,7 @@ export class TcpReassembler {
       const h = c.half[d];
       if (h.closed) continue;
       while (h.pending.length > 0) this.skipHole(c, d, undefined);
+      if (h.closed) continue; // the data in front of a waiting FIN arrived: ended by 'fin'
       h.closed = true;
       this.sink.end(c, d, why);
     }

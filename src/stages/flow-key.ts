@@ -19,13 +19,14 @@
  * - UDP conversations are never split; a UDP header shorter than 8 bytes, or whose length field is
  *   below 8, gets no stream index.
  *
- * Keys are numbers for IPv4 (address × 65536 + port fits a double exactly: 48 bits) in a two-level
- * Map, and strings for IPv6. A cap on remembered conversations bounds memory on hostile input: past
- * it the oldest are forgotten (a forgotten pair seen again gets a new number; tshark never forgets).
+ * Keys are tuples of u32 words in a typed-array hash table (tuple-table.ts): no string and no
+ * allocation per packet. A cap on remembered conversations bounds memory on hostile input: past it
+ * the oldest are forgotten (a forgotten pair seen again gets a new number; tshark never forgets).
  */
 import type { Ipv6 } from '../core/fields.js';
 import type { Frame, Layer } from '../core/frame.js';
 import { seqAdd } from './seq.js';
+import { TupleTable } from './tuple-table.js';
 
 export const TH_FIN = 0x01;
 export const TH_SYN = 0x02;
@@ -143,17 +144,39 @@ export function cmpAddr(t: Transport): number {
   return 0;
 }
 
-/** Text form of an endpoint pair key for IPv6 (IPv4 uses numbers). */
-function v6Key(t: Transport, rev: boolean): string {
-  const a = rev ? t.dst6! : t.src6!;
-  const b = rev ? t.src6! : t.dst6!;
-  const pa = rev ? t.dport : t.sport;
-  const pb = rev ? t.sport : t.dport;
-  return `${a[0]},${a[1]},${a[2]},${a[3]},${pa}|${b[0]},${b[1]},${b[2]},${b[3]},${pb}`;
+/**
+ * The endpoint pair of a transport header in key order (the endpoint that sorts first, first):
+ * [family, 4 address words, port, 4 address words, port]; IPv4 addresses sit in the last word.
+ */
+export function pairKey(t: Transport, out: Uint32Array): void {
+  const rev = cmpEndpoint(t) > 0;
+  if (!t.v6) {
+    out[0] = 4;
+    out[1] = out[2] = out[3] = out[6] = out[7] = out[8] = 0;
+    out[4] = rev ? t.dst4 : t.src4;
+    out[9] = rev ? t.src4 : t.dst4;
+  } else {
+    const a = rev ? t.dst6! : t.src6!;
+    const b = rev ? t.src6! : t.dst6!;
+    out[0] = 6;
+    out[1] = a[0];
+    out[2] = a[1];
+    out[3] = a[2];
+    out[4] = a[3];
+    out[6] = b[0];
+    out[7] = b[1];
+    out[8] = b[2];
+    out[9] = b[3];
+  }
+  out[5] = rev ? t.dport : t.sport;
+  out[10] = rev ? t.sport : t.dport;
 }
 
 /** Per-conversation state tshark keeps that decides stream numbers. */
 export class Conv {
+  /** Slot id and key tuple, for eviction. */
+  id = -1;
+  k: Uint32Array | undefined;
   /** Base sequence number per Wireshark flow (flow1: src sorts after dst), and whether it is set. */
   base0 = 0;
   base1 = 0;
@@ -172,62 +195,48 @@ export interface FlowIndexOptions {
 }
 
 class ConvTable {
-  readonly v4 = new Map<number, Map<number, Conv>>();
-  readonly v6 = new Map<string, Conv>();
-  size = 0;
-  count = 0;
-  /** Insertion order for eviction: [v4 outer key, v4 inner key] pairs or v6 keys. */
-  private readonly order: (number | string)[] = [];
+  private readonly table = new TupleTable(11, 4096);
+  private readonly convs: (Conv | undefined)[] = [];
+  private readonly key = new Uint32Array(11);
+  /** Conversation ids in creation order, for eviction. */
+  private readonly order: number[] = [];
   private orderHead = 0;
+  count = 0;
   constructor(private readonly max: number) {}
 
+  get size(): number {
+    return this.table.size;
+  }
+
   get(t: Transport): Conv | undefined {
-    if (!t.v6) {
-      const a = t.src4 * 65536 + t.sport;
-      const b = t.dst4 * 65536 + t.dport;
-      const lo = a < b ? a : b;
-      const hi = a < b ? b : a;
-      return this.v4.get(lo)?.get(hi);
-    }
-    return this.v6.get(v6Key(t, cmpEndpoint(t) > 0));
+    pairKey(t, this.key);
+    const id = this.table.get(this.key);
+    return id < 0 ? undefined : this.convs[id];
   }
 
   /** A new conversation for this pair (replacing any earlier one, as conversation_new does). */
   create(t: Transport, frame: number): Conv {
     const c = new Conv(this.count++, frame);
-    if (!t.v6) {
-      const a = t.src4 * 65536 + t.sport;
-      const b = t.dst4 * 65536 + t.dport;
-      const lo = a < b ? a : b;
-      const hi = a < b ? b : a;
-      let inner = this.v4.get(lo);
-      if (inner === undefined) this.v4.set(lo, (inner = new Map()));
-      if (!inner.has(hi)) {
-        this.size++;
-        this.order.push(lo, hi);
-      }
-      inner.set(hi, c);
-    } else {
-      const k = v6Key(t, cmpEndpoint(t) > 0);
-      if (!this.v6.has(k)) {
-        this.size++;
-        this.order.push(k, '');
-      }
-      this.v6.set(k, c);
-    }
-    if (this.size > this.max) this.evict();
+    pairKey(t, this.key);
+    const id = this.convs.length;
+    c.id = id;
+    c.k = this.key.slice();
+    const old = this.table.get(this.key);
+    if (old >= 0) this.convs[old] = undefined;
+    this.convs.push(c);
+    this.table.set(this.key, id);
+    this.order.push(id);
+    if (this.table.size > this.max) this.evict();
     return c;
   }
 
   private evict(): void {
-    while (this.size > this.max && this.orderHead < this.order.length) {
-      const a = this.order[this.orderHead++];
-      const b = this.order[this.orderHead++];
-      if (typeof a === 'number') {
-        const inner = this.v4.get(a);
-        if (inner?.delete(b as number)) this.size--;
-        if (inner !== undefined && inner.size === 0) this.v4.delete(a);
-      } else if (this.v6.delete(a)) this.size--;
+    while (this.table.size > this.max && this.orderHead < this.order.length) {
+      const id = this.order[this.orderHead++];
+      const c = this.convs[id];
+      if (c === undefined) continue;
+      this.table.delete(c.k!);
+      this.convs[id] = undefined;
     }
     if (this.orderHead > 65536 && this.orderHead * 2 > this.order.length) {
       this.order.splice(0, this.orderHead);

@@ -40,9 +40,7 @@ export interface StreamStageOptions {
 }
 
 /** A TCP stream piece, as recorded on the frame that made it contiguous. */
-export interface TcpRecord extends TcpChunk {
-  readonly kind: 'tcp';
-}
+export type TcpRecord = TcpChunk;
 
 /** State shared by the stream stages of one run. */
 export class StreamRun {
@@ -71,7 +69,7 @@ export class StreamRun {
     if (wantTcp || wantApp) {
       const record: TcpSink | undefined = wantTcp
         ? {
-            chunk: (c: TcpChunk) => this.attach('reassembled', { ...c, kind: 'tcp' } as TcpRecord),
+            chunk: (c: TcpChunk) => this.attach('reassembled', c),
             end: () => {},
           }
         : undefined;

@@ -11,6 +11,8 @@ import type { Frame, Layer } from '../core/frame.js';
 import { FlowIndex, newTransport, nextTransport, type Transport } from './flow-key.js';
 import type { Datagram } from './ip-defrag.js';
 
+const NO_BYTES = new Uint8Array(0);
+
 export interface SegmentView {
   /** tcp.stream. */
   readonly stream: number;
@@ -150,7 +152,7 @@ export class StreamWalk {
     v.stream = stream;
     v.layer = l;
     v.frame = outer ?? pkt;
-    v.data = u8.subarray(l.hdrEnd, l.end);
+    v.data = l.end > l.hdrEnd ? u8.subarray(l.hdrEnd, l.end) : NO_BYTES; // pure ACKs make no view
     v.claimed = t.reportedLen - f.hdrLen;
     v.seq = f.seq;
     v.ack = f.ack;

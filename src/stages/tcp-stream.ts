@@ -46,6 +46,8 @@ export interface TcpReassemblyOptions {
 
 /** A chunk of one connection direction, as StreamChunk plus where it sits. */
 export interface TcpChunk extends StreamChunk {
+  /** Record kind in `frame.reassembled`. */
+  readonly kind: 'tcp';
   /** tcp.stream of the connection. */
   readonly flow: number;
   /** Sequence number of the first byte of `data`. */
@@ -370,6 +372,7 @@ export class TcpReassembler {
     h.delivered += data.length;
     this.stats.delivered += data.length;
     const chunk: TcpChunk = {
+      kind: 'tcp',
       data,
       dir,
       frames: frame > 0 ? [frame] : EMPTY_FRAMES,

@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { PcapWriter } from '../capture/write-pcap.js';
 import { ipv4ToString, ipv6ToString } from '../core/addr.js';
 import type { Frame } from '../core/frame.js';
-import { newTransport, nextTransport, TH_FIN, TH_RST, TH_SYN, type Transport } from './flow-key.js';
+import { newTransport, nextTransport, pairKey, TH_FIN, TH_RST, TH_SYN, type Transport } from './flow-key.js';
+import { TupleTable } from './tuple-table.js';
 
 /** One packet of a flow (PyPCAPKit's trace record). */
 export interface TracePacket {
@@ -124,6 +125,10 @@ export const pcapTraceWriter = (byteOrder: 'little' | 'big', nanosecond: boolean
 });
 
 class Flow {
+  k: Uint32Array | undefined;
+  slot = -1;
+  addr4 = -1;
+  openIdx = -1;
   packets: TracePacket[] = [];
   frames: number[] = [];
   ended = false;
@@ -133,7 +138,6 @@ class Flow {
   file: string | undefined;
   lastSec = 0;
   constructor(
-    readonly key: string,
     readonly label: string,
     readonly protocol: 'TCP' | 'UDP',
     readonly src: string,
@@ -143,6 +147,10 @@ class Flow {
     readonly stream: number,
     readonly linktype: number,
   ) {}
+  /** Is this header in the flow's first direction? */
+  fwd(t: Transport): boolean {
+    return t.sport === this.srcport && (t.v6 ? ipv6ToString(t.src6!) === this.src : t.src4 === this.addr4);
+  }
   info(): FlowInfo {
     return {
       label: this.label,
@@ -167,8 +175,16 @@ export function pyTimestamp(sec: number, nsec: number): string {
 }
 
 export class FlowTracer {
-  private readonly open = new Map<string, Flow>();
+  /** Open flows: tuple → slot. */
+  private readonly table = new TupleTable(12, 4096);
+  private readonly slots: (Flow | undefined)[] = [];
+  private readonly free: number[] = [];
+  private readonly key = new Uint32Array(12);
+  private readonly openList: Flow[] = [];
   private readonly all: Flow[] = [];
+  /** Packets are kept only when something will read them (files, a filter). */
+  private readonly keep: boolean;
+  private readonly bidi: boolean;
   private readonly t: Transport = newTransport();
   private readonly writer: TraceWriterFactory | undefined;
   private readonly idle: number;
@@ -181,6 +197,8 @@ export class FlowTracer {
     this.idle = opts.idleTimeout ?? 600;
     this.minPackets = opts.minPackets ?? 1;
     this.maxBuf = opts.maxBufferedPackets ?? 4096;
+    this.keep = opts.output !== undefined || opts.filter !== undefined;
+    this.bidi = opts.bidirectional === true;
     if (opts.output !== undefined) {
       const fmt = opts.format ?? 'pcap';
       this.writer =
@@ -194,82 +212,142 @@ export class FlowTracer {
   push(frame: Frame): string | undefined {
     if (frame.tsSec - this.lastSweep >= 10) this.sweep(frame.tsSec);
     const t = this.t;
+    const udpToo = this.opts.udp === true;
     let i = -1;
     let found = -1;
+    let last = -1;
     // The innermost TCP (or UDP) header outside ICMP errors is the frame's flow.
     while ((i = nextTransport(frame, i + 1, t)) >= 0) {
+      last = i;
       if (t.inError) continue;
-      if (t.proto === 6 || this.opts.udp === true) found = i;
+      if (t.proto === 6 || udpToo) found = i;
     }
     if (found < 0) return undefined;
-    nextTransport(frame, found, t);
+    if (found !== last) nextTransport(frame, found, t);
     const l = frame.layers[found];
     const flags = t.proto === 6 ? ((l.fields as { flags?: number }).flags ?? 0) : 0;
-    const src = t.v6 ? ipv6ToString(t.src6!) : ipv4ToString(t.src4);
-    const dst = t.v6 ? ipv6ToString(t.dst6!) : ipv4ToString(t.dst4);
-    const proto = t.proto === 6 ? 'TCP' : 'UDP';
-    let key = `${proto}|${src}|${t.sport}|${dst}|${t.dport}`;
-    if (this.opts.bidirectional === true) {
-      const rev = `${proto}|${dst}|${t.dport}|${src}|${t.sport}`;
-      if (this.open.has(rev) || (!this.open.has(key) && rev < key)) key = rev;
-    }
-    let f = this.open.get(key);
+    const f0 = this.lookup(t);
+    let f = f0;
     // After FIN/RST a SYN opens a new flow; anything else (the last ACKs) still belongs to the old one.
     if (f?.ended && flags & TH_SYN) {
       this.finish(f);
       f = undefined;
     }
-    if (f === undefined) {
-      const label = `${src}_${t.sport}-${dst}_${t.dport}-${pyTimestamp(frame.tsSec, frame.tsNsec)}`;
-      f = new Flow(
-        key,
-        t.v6 ? label.replaceAll(':', '.') : label,
-        proto,
-        src,
-        t.sport,
-        dst,
-        t.dport,
-        frame.flow ?? -1,
-        frame.linktype,
-      );
-      this.open.set(key, f);
-      this.all.push(f);
-    }
-    const p: TracePacket = {
-      protocol: frame.linktype,
-      index: frame.n,
-      frame: this.opts.output !== undefined || this.opts.filter !== undefined ? detach(frame) : frame,
-      syn: (flags & TH_SYN) !== 0,
-      fin: (flags & TH_FIN) !== 0,
-      rst: (flags & TH_RST) !== 0,
-      src,
-      dst,
-      srcport: t.sport,
-      dstport: t.dport,
-      tsSec: frame.tsSec,
-      tsNsec: frame.tsNsec,
-    };
+    if (f === undefined) f = this.create(t, frame);
     f.frames.push(frame.n);
     f.lastSec = frame.tsSec;
-    if (f.dropped) return f.label;
-    if (f.committed) this.write(f, [p]);
-    else {
-      f.packets.push(p);
-      if (f.packets.length >= this.maxBuf) this.commit(f);
+    if (this.keep && !f.dropped) {
+      const p: TracePacket = {
+        protocol: frame.linktype,
+        index: frame.n,
+        frame: this.opts.output !== undefined ? detach(frame) : frame,
+        syn: (flags & TH_SYN) !== 0,
+        fin: (flags & TH_FIN) !== 0,
+        rst: (flags & TH_RST) !== 0,
+        src: f.fwd(t) ? f.src : f.dst,
+        dst: f.fwd(t) ? f.dst : f.src,
+        srcport: t.sport,
+        dstport: t.dport,
+        tsSec: frame.tsSec,
+        tsNsec: frame.tsNsec,
+      };
+      if (f.committed) this.write(f, [p]);
+      else {
+        f.packets.push(p);
+        if (f.packets.length >= this.maxBuf) this.commit(f);
+      }
     }
     if (flags & (TH_FIN | TH_RST)) f.ended = true;
     return f.label;
   }
 
+  /** The tuple of a header: directional, or the pair in key order when bidirectional. */
+  private fill(t: Transport): Uint32Array {
+    const k = this.key;
+    if (this.bidi) pairKey(t, k);
+    else if (!t.v6) {
+      k[0] = 4;
+      k[1] = k[2] = k[3] = k[6] = k[7] = k[8] = 0;
+      k[4] = t.src4;
+      k[9] = t.dst4;
+      k[5] = t.sport;
+      k[10] = t.dport;
+    } else {
+      const a = t.src6!;
+      const b = t.dst6!;
+      k[0] = 6;
+      k[1] = a[0];
+      k[2] = a[1];
+      k[3] = a[2];
+      k[4] = a[3];
+      k[5] = t.sport;
+      k[6] = b[0];
+      k[7] = b[1];
+      k[8] = b[2];
+      k[9] = b[3];
+      k[10] = t.dport;
+    }
+    k[11] = t.proto;
+    return k;
+  }
+
+  /** The open flow of a transport header (a typed-array table: no strings per packet). */
+  private lookup(t: Transport): Flow | undefined {
+    const id = this.table.get(this.fill(t));
+    return id < 0 ? undefined : this.slots[id];
+  }
+
+  private create(t: Transport, frame: Frame): Flow {
+    const src = t.v6 ? ipv6ToString(t.src6!) : ipv4ToString(t.src4);
+    const dst = t.v6 ? ipv6ToString(t.dst6!) : ipv4ToString(t.dst4);
+    const label = `${src}_${t.sport}-${dst}_${t.dport}-${pyTimestamp(frame.tsSec, frame.tsNsec)}`;
+    const f = new Flow(
+      t.v6 ? label.replaceAll(':', '.') : label,
+      t.proto === 6 ? 'TCP' : 'UDP',
+      src,
+      t.sport,
+      dst,
+      t.dport,
+      frame.flow ?? -1,
+      frame.linktype,
+    );
+    f.k = this.fill(t).slice();
+    f.addr4 = t.v6 ? -1 : t.src4;
+    f.slot = this.free.length > 0 ? this.free.pop()! : this.slots.length;
+    this.slots[f.slot] = f;
+    this.table.set(f.k, f.slot);
+    f.openIdx = this.openList.length;
+    this.openList.push(f);
+    this.all.push(f);
+    return f;
+  }
+
+  private unlink(f: Flow): void {
+    if (f.slot >= 0) {
+      if (this.table.get(f.k!) === f.slot) this.table.delete(f.k!);
+      this.slots[f.slot] = undefined;
+      this.free.push(f.slot);
+      f.slot = -1;
+    }
+    const i = f.openIdx;
+    if (i >= 0) {
+      const lastF = this.openList[this.openList.length - 1];
+      this.openList[i] = lastF;
+      lastF.openIdx = i;
+      this.openList.pop();
+      f.openIdx = -1;
+    }
+  }
+
   /** End flows idle for longer than the timeout. */
   sweep(nowSec: number): void {
     this.lastSweep = nowSec;
-    for (const f of this.open.values()) if (nowSec - f.lastSec > this.idle) this.finish(f);
+    for (const f of [...this.openList]) if (nowSec - f.lastSec > this.idle) this.finish(f);
   }
 
   /** End every flow (end of input); returns the index. */
   close(): FlowInfo[] {
-    for (const f of [...this.open.values()]) this.finish(f);
+    for (const f of [...this.openList]) this.finish(f);
     return this.index();
   }
 
@@ -310,7 +388,7 @@ export class FlowTracer {
   }
 
   private finish(f: Flow): void {
-    this.open.delete(f.key);
+    this.unlink(f);
     f.ended = true;
     if (!f.committed && !f.dropped) {
       if (f.frames.length < this.minPackets) {

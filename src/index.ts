@@ -33,6 +33,7 @@ export type {
   BuildCtx,
   BuiltLayer,
   Codec,
+  DecodeCtx,
   DetailsOf,
   FieldsOf,
   LayerSpec,
@@ -46,7 +47,13 @@ export { defineProtocol, Need, need } from './core/protocol.js';
 export { createRegistry, lowFirst, type Registry } from './core/registry.js';
 export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
+export * from './core/struct.js';
+export type { AhDetails } from './protocols/ah.js';
+export type { HipFields, HipParameter, HipParameterIn, HipParamHandler } from './protocols/hip.js';
 export * from './protocols/index.js';
+export type { Ipv6Option } from './protocols/ipv6-opts.js';
+export type { RoutingCtx, RoutingHandler } from './protocols/ipv6-route.js';
+export type { MhDetails, MhTypeHandler } from './protocols/mh.js';
 export type { ConvKind, ConvRow } from './stages/conv.js';
 export type { FollowMode, FollowRecord } from './stages/follow.js';
 export type { Datagram, DatagramKey, DefragOptions, DefragStats } from './stages/ip-defrag.js';

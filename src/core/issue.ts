@@ -39,6 +39,9 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'tcp.hdr_len_too_small': 'TCP data offset < 5 (RFC 9293 §3.1)',
   'geneve.unknown_version': 'GENEVE version other than 0 (RFC 8926 §3.4)',
   'udp.length_too_small': 'UDP length between 1 and 7 (RFC 768)',
+  'hopopt.option_overrun': 'an IPv6 Hop-by-Hop option runs past the end of its header (RFC 8200 §4.2)',
+  'ipv6_opts.option_overrun': 'an IPv6 Destination option runs past the end of its header (RFC 8200 §4.2)',
+  'hip.hdr_len_too_small': 'HIP Header Length < 4: shorter than the fixed 40-octet header (RFC 7401 §5.1)',
 };
 
 export const NO_ISSUES: readonly Issue[] = Object.freeze([]);

@@ -93,7 +93,7 @@ export function nextTransport(frame: Frame, from: number, t: Transport): number 
     for (let j = i - 1; j >= 0; j--) {
       const q = layers[j].protocol;
       if (ip < 0 && (q === 'ipv4' || q === 'ipv6')) ip = j;
-      else if (ip < 0 && (q === 'ipv6.frag' || q === 'ipv6frag')) {
+      else if (ip < 0 && (q === 'ipv6_frag' || q === 'ipv6.frag')) {
         const ff = layers[j].fields as { offset?: number; more?: number };
         if (ff.offset !== 0 || ff.more === 1) fragmented = true;
       } else if (ip >= 0 && isIcmp(q)) {

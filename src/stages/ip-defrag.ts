@@ -483,7 +483,7 @@ function sameBytes(a: Uint8Array, at: number, b: Uint8Array, bt: number, n: numb
 }
 
 /**
- * IPv6: the Fragment header (RFC 8200 §4.5) is the 'ipv6.frag' layer when the extension-header
+ * IPv6: the Fragment header (RFC 8200 §4.5) is the 'ipv6_frag' layer when the extension-header
  * protocols are in the registry; without them we walk the extension chain from the IPv6 header
  * ourselves (Hop-by-Hop 0, Routing 43, Destination Options 60: (len + 1) × 8 octets; AH 51:
  * (len + 2) × 4) to find Next Header 44.
@@ -496,7 +496,7 @@ function ipv6Fragment(frame: Frame, ls: readonly Layer[], i: number, l: Layer): 
   let fragAt = -1;
   for (let j = i + 1; j < ls.length; j++) {
     const p = ls[j].protocol;
-    if (p === 'ipv6.frag' || p === 'ipv6frag' || p === 'ipv6.fraghdr') {
+    if (p === 'ipv6_frag' || p === 'ipv6.frag') {
       fragAt = ls[j].start;
       break;
     }

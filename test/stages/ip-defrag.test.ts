@@ -170,7 +170,7 @@ test('property: any permutation (with duplicates) of fragments reassembles the o
         }
         const d = new IpDefragmenter(v6 ? 6 : 4, defaultRegistry, dissect);
         const got: Datagram[] = [];
-        idx.forEach((k, n) => got.push(...d.push(frameOf(pk[k], n + 1))));
+        for (const [n, k] of idx.entries()) got.push(...d.push(frameOf(pk[k], n + 1)));
         got.push(...d.flush());
         const complete = got.filter((x) => x.complete);
         assert.equal(complete.length, 1);

@@ -24,6 +24,17 @@ export interface Issue {
 
 /** Generic codes; `<proto>` stands for a protocol name. */
 export const ISSUE_CODES: Readonly<Record<string, string>> = {
+  // Notes on reassembled datagrams (Datagram.notes), stages/ip-defrag.ts. '<ip>' is ip or ipv6 alike.
+  'ip.defrag_overlap': 'a fragment overlapped bytes already received with the same bytes (first data kept)',
+  'ip.defrag_overlap_conflict':
+    'a fragment overlapped bytes already received with different bytes (first data kept; RFC 5722)',
+  'ip.defrag_multiple_tails': 'two last fragments (MF = 0) gave different total lengths (the first one counts)',
+  'ip.defrag_past_end': 'a fragment reaches past the end the last fragment gave',
+  'ip.defrag_too_long': 'fragments claim more than 65,535 octets (RFC 791 limit): the datagram is given up',
+  'ip.defrag_too_many_fragments': 'more fragments than the per-datagram cap: the datagram is given up',
+  'ip.defrag_timeout': 'the reassembly timer ran out (capture time; 15 s IPv4, 60 s IPv6 by default)',
+  'ip.defrag_evicted': 'given up to stay under the byte or datagram cap',
+  'ip.defrag_end_of_input': 'the input ended with the datagram incomplete',
   '<proto>.short': 'the bytes end inside the fixed header (or its options); fields read so far are kept',
   '<proto>.length_exceeds': 'a length field claims more bytes than the frame holds (lenSource names it)',
   '<proto>.exception': 'the decoder threw; earlier layers are kept (a bug: please report it)',

@@ -38,10 +38,8 @@ const FRAME_FIELDS: Readonly<Record<string, (f: Frame) => string | undefined>> =
   'frame.cap_len': (f) => String(f.end - f.start),
   'frame.interface_id': (f) => String(f.iface),
   'frame.comment': (f) => (f.comments?.length ? f.comments.join(',') : undefined),
-  'tcp.stream': (f) =>
-    f.flow !== undefined && f.layers.some((l) => l.protocol === 'tcp') ? String(f.flow) : undefined,
-  'udp.stream': (f) =>
-    f.flow !== undefined && f.layers.some((l) => l.protocol === 'udp') ? String(f.flow) : undefined,
+  'tcp.stream': (f) => (f.flows !== undefined && f.flows.tcp >= 0 ? String(f.flows.tcp) : undefined),
+  'udp.stream': (f) => (f.flows !== undefined && f.flows.udp >= 0 ? String(f.flows.udp) : undefined),
 };
 
 const cache = new WeakMap<Registry, Map<string, FieldRef[]>>();

@@ -86,6 +86,11 @@ export interface Frame extends RawFrame {
    * datagrams this frame completed (IP defragmentation), and application messages this frame completed.
    */
   readonly flow?: number;
+  /**
+   * Set with `flow`: tcp.stream and udp.stream of the frame's TCP and UDP headers (-1 none), for
+   * frames that have both (a TCP flow tunnelled over UDP, GENEVE/VXLAN).
+   */
+  readonly flows?: { readonly tcp: number; readonly udp: number };
   readonly reassembled?: readonly unknown[];
   readonly messages?: readonly unknown[];
 }

@@ -26,6 +26,7 @@
 import type { Ipv6 } from '../core/fields.js';
 import type { Frame, Layer } from '../core/frame.js';
 import { seqAdd } from './seq.js';
+import { StreamWalk } from './streams.js';
 import { TupleTable } from './tuple-table.js';
 
 export const TH_FIN = 0x01;
@@ -347,4 +348,14 @@ export function frameStreams(
     }
   }
   return out;
+}
+
+/**
+ * Number the flows of a capture's frames in order, as tshark does with IP reassembly off (the
+ * oracle's setting): sets `flow` and `flows` on each frame and returns the same frames.
+ */
+export function numberFlows(frames: readonly Frame[]): Frame[] {
+  const walk = new StreamWalk();
+  for (const f of frames) walk.frame(f);
+  return frames as Frame[];
 }

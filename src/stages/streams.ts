@@ -41,7 +41,7 @@ export interface StreamWalkOptions {
 }
 
 /** Set a stage field on a frame (frames leave the frame loop as plain objects; stages add to them). */
-export function setFrameField(frame: Frame, key: 'flow' | 'reassembled' | 'messages', value: unknown): void {
+export function setFrameField(frame: Frame, key: 'flow' | 'flows' | 'reassembled' | 'messages', value: unknown): void {
   (frame as { -readonly [K in typeof key]?: unknown })[key] = value;
 }
 
@@ -84,29 +84,34 @@ export class StreamWalk {
     return this;
   }
 
-  /** Walk one frame; returns the frame's flow (the stream of its TCP, else UDP, header), or -1. */
+  /**
+   * Walk one frame; returns the frame's flow (the stream of its TCP header, else of its UDP header;
+   * headers quoted in ICMP errors count only when the frame has no other), or -1.
+   */
   frame(frame: Frame): number {
     const t = this.t;
     const ls = frame.layers;
     let tcpFlow = -1;
     let udpFlow = -1;
+    let tcpQuoted = -1;
+    let udpQuoted = -1;
     for (let i = nextTransport(frame, 0, t); i >= 0; i = nextTransport(frame, i + 1, t)) {
       if (this.defrag && t.fragmented) continue;
       if (t.proto === 6) {
         const s = this.index.tcp(t, ls[i], frame.n);
-        if (s >= 0) {
-          this.tap(s, ls[i], frame);
-          if (!t.inError) {
-            tcpFlow = s;
-            this.feed(s, ls[i], frame, frame.bytes.u8);
-          }
+        if (s < 0) continue;
+        this.tap(s, ls[i], frame);
+        if (t.inError) tcpQuoted = s;
+        else {
+          tcpFlow = s;
+          this.feed(s, ls[i], frame, frame.bytes.u8);
         }
       } else {
         const s = this.index.udp(t, ls[i], frame.n);
-        if (s >= 0) {
-          this.tap(s, ls[i], frame);
-          if (!t.inError) udpFlow = s;
-        }
+        if (s < 0) continue;
+        this.tap(s, ls[i], frame);
+        if (t.inError) udpQuoted = s;
+        else udpFlow = s;
       }
     }
     const re = frame.reassembled;
@@ -133,8 +138,13 @@ export class StreamWalk {
         }
       }
     }
+    if (tcpFlow < 0) tcpFlow = tcpQuoted;
+    if (udpFlow < 0) udpFlow = udpQuoted;
     const flow = tcpFlow >= 0 ? tcpFlow : udpFlow;
-    if (flow >= 0) setFrameField(frame, 'flow', flow);
+    if (flow >= 0) {
+      setFrameField(frame, 'flow', flow);
+      setFrameField(frame, 'flows', { tcp: tcpFlow, udp: udpFlow });
+    }
     return flow;
   }
 

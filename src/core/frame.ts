@@ -87,8 +87,8 @@ export interface Frame extends RawFrame {
    */
   readonly flow?: number;
   /**
-   * Set with `flow`: tcp.stream and udp.stream of the frame's TCP and UDP headers (-1 none), for
-   * frames that have both (a TCP flow tunnelled over UDP, GENEVE/VXLAN).
+   * Set with `flow` when a frame has both a TCP and a UDP stream (TCP tunnelled over UDP, GENEVE,
+   * VXLAN): tcp.stream and udp.stream apart. Otherwise `flow` is the one the frame has.
    */
   readonly flows?: { readonly tcp: number; readonly udp: number };
   readonly reassembled?: readonly unknown[];

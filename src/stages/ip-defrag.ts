@@ -170,6 +170,7 @@ export class IpDefragmenter {
   private readonly maxDatagrams: number;
   private readonly maxFragments: number;
   private out: Datagram[] | undefined;
+  private nextExpiry = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly version: 4 | 6,
@@ -353,6 +354,9 @@ export class IpDefragmenter {
   }
 
   private expire(nowSec: number, _n: number): void {
+    // Timers have one-second resolution: look at most once per second of capture time.
+    if (nowSec < this.nextExpiry) return;
+    this.nextExpiry = nowSec + 1;
     for (const p of this.pending.values()) {
       if (nowSec - p.startSec <= this.timeout) break; // insertion order ≈ arrival order
       this.giveUp(p, 'ip.defrag_timeout');

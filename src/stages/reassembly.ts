@@ -42,6 +42,8 @@ export interface StreamStageOptions {
 /** A TCP stream piece, as recorded on the frame that made it contiguous. */
 export type TcpRecord = TcpChunk;
 
+const NONE: readonly Datagram[] = Object.freeze([]);
+
 /** State shared by the stream stages of one run. */
 export class StreamRun {
   readonly index = new FlowIndex();
@@ -112,11 +114,9 @@ export class StreamRun {
   /** ip-defrag for one frame. */
   defrag(f: Frame): void {
     let out: Datagram[] | undefined;
-    for (const d of [this.v4, this.v6]) {
-      if (d === undefined) continue;
-      const got = d.push(f);
-      if (got.length > 0) (out ??= []).push(...got);
-    }
+    const a = this.v4 === undefined ? NONE : this.v4.push(f);
+    const b = this.v6 === undefined ? NONE : this.v6.push(f);
+    if (a.length > 0 || b.length > 0) out = [...a, ...b];
     if (out !== undefined) {
       this.opts.onDatagrams?.(out);
       for (const dg of out) this.attach('reassembled', dg, f);

@@ -143,7 +143,8 @@ export class StreamWalk {
     const flow = tcpFlow >= 0 ? tcpFlow : udpFlow;
     if (flow >= 0) {
       setFrameField(frame, 'flow', flow);
-      setFrameField(frame, 'flows', { tcp: tcpFlow, udp: udpFlow });
+      // Both kinds in one frame (TCP tunnelled over UDP): say which is which.
+      if (tcpFlow >= 0 && udpFlow >= 0) setFrameField(frame, 'flows', { tcp: tcpFlow, udp: udpFlow });
     }
     return flow;
   }

@@ -9,6 +9,9 @@ export {
   type FollowOptions,
   followTcpStream,
   followText,
+  parseZ,
+  type ZSpec,
+  zStatistics,
 } from './api/follow.js';
 export { type FrameStream, type ReadFramesOptions, readFrames, readFramesSync } from './api/read-frames.js';
 export { type ReassembleOptions, type Reassembler, reassemble, type TcpStreamRecord } from './api/reassemble.js';
@@ -57,6 +60,13 @@ export type { MhDetails, MhTypeHandler } from './protocols/mh.js';
 export type { ConvKind, ConvRow } from './stages/conv.js';
 export type { FollowMode, FollowRecord } from './stages/follow.js';
 export type { Datagram, DatagramKey, DefragOptions, DefragStats } from './stages/ip-defrag.js';
-export { StreamRun, type StreamStageOptions, streamStages, type TcpRecord } from './stages/reassembly.js';
+export {
+  type ExtractStreamOptions,
+  StreamRun,
+  type StreamStageOptions,
+  stagesForExtract,
+  streamStages,
+  type TcpRecord,
+} from './stages/reassembly.js';
 export type { TcpChunk, TcpReassemblyOptions, TcpReassemblyStats } from './stages/tcp-stream.js';
 export type { FlowInfo, TraceFileWriter, TraceOptions, TracePacket, TraceWriterFactory } from './stages/trace.js';

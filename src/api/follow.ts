@@ -130,3 +130,53 @@ export async function conversations(
   await walkCapture(input, opts.registry ?? defaultRegistry, opts.signal, undefined, undefined, cc);
   return cc.tables.map((t) => ({ kind: t.kind, rows: t.sorted(), text: t.format(), ndjson: t.ndjson() }));
 }
+
+/** One `-z` statistic, parsed. */
+export type ZSpec =
+  | { readonly kind: 'follow'; readonly mode: FollowMode; readonly stream: number }
+  | { readonly kind: 'conv'; readonly table: ConvKind };
+
+/**
+ * Parse tshark's `-z` argument for the statistics we print: `follow,tcp,ascii|hex|raw,N` and
+ * `conv,tcp|udp|ip|ipv6`. Returns undefined for anything else (the CLI reports it as a usage error).
+ */
+export function parseZ(arg: string): ZSpec | undefined {
+  const p = arg.split(',');
+  if (p[0] === 'follow' && p[1] === 'tcp' && p.length >= 4) {
+    const mode = p[2];
+    const stream = Number(p[3]);
+    if ((mode === 'ascii' || mode === 'hex' || mode === 'raw') && Number.isInteger(stream) && stream >= 0) {
+      return { kind: 'follow', mode, stream };
+    }
+    return undefined;
+  }
+  if (p[0] === 'conv' && p.length === 2 && ['tcp', 'udp', 'ip', 'ipv6'].includes(p[1])) {
+    return { kind: 'conv', table: p[1] as ConvKind };
+  }
+  return undefined;
+}
+
+/**
+ * What `tshark -q -z A -z B …` prints for these statistics over one capture, in tshark's order
+ * (the last `-z` first). One pass over the capture.
+ */
+export async function zStatistics(
+  input: Input,
+  specs: readonly ZSpec[],
+  opts: { readonly registry?: Registry; readonly signal?: AbortSignal } = {},
+): Promise<string> {
+  const follows = specs.filter((s) => s.kind === 'follow');
+  const convKinds = [...new Set(specs.flatMap((s) => (s.kind === 'conv' ? [s.table] : [])))];
+  const map = follows.length > 0 ? new Map<number, FollowTcp>() : undefined;
+  const only = new Set(follows.map((s) => s.stream));
+  const cc = convKinds.length > 0 ? new ConvCollector(convKinds) : undefined;
+  await walkCapture(input, opts.registry ?? defaultRegistry, opts.signal, map, only, cc);
+  return [...specs]
+    .reverse()
+    .map((s) =>
+      s.kind === 'follow'
+        ? formatFollow(s.mode, s.stream, map?.get(s.stream) ?? new FollowTcp())
+        : cc!.get(s.table)!.format(),
+    )
+    .join('');
+}

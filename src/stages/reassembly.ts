@@ -207,3 +207,30 @@ export function streamStages(opts: StreamStageOptions): { run: StreamRun; stages
   if (run.tracer !== undefined) stages.push(traceStage(run));
   return { run, stages };
 }
+
+/** The stream options of `extract()` / the CLI (`--reassemble ipv4,ipv6,tcp`, `--strict`, `--trace`). */
+export interface ExtractStreamOptions {
+  readonly registry: Registry;
+  readonly reassemble?: boolean | { readonly ipv4?: boolean; readonly ipv6?: boolean; readonly tcp?: boolean };
+  readonly strict?: boolean;
+  readonly trace?: boolean | TraceOptions;
+  /** Number flows (frame.flow) even when nothing else is on. */
+  readonly flows?: boolean;
+}
+
+/** The stream stages for extract options (for buildStages): [] when none is asked for. */
+export function stagesForExtract(o: ExtractStreamOptions): Stage[] {
+  const r = o.reassemble;
+  const all = r === true;
+  const want = (k: 'ipv4' | 'ipv6' | 'tcp') => all || (typeof r === 'object' && r[k] === true);
+  if (!want('ipv4') && !want('ipv6') && !want('tcp') && !o.trace && !o.flows) return [];
+  return streamStages({
+    registry: o.registry,
+    ipv4: want('ipv4'),
+    ipv6: want('ipv6'),
+    tcp: want('tcp'),
+    strict: o.strict,
+    trace: o.trace,
+    flows: o.flows,
+  }).stages;
+}

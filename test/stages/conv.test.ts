@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conversations } from '../../src/index.js';
+import { conversations, parseZ, type ZSpec, zStatistics } from '../../src/index.js';
 import { formatSize, printfFixed } from '../../src/stages/conv.js';
 import { corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 import { SKIP_NO_TSHARK, tshark } from './helpers.js';
@@ -61,4 +61,17 @@ test('conversation rows as NDJSON carry the raw numbers', { skip: SKIP_NO_CORPUS
   assert.equal(rows[0].frames, 34);
   assert.equal(rows[0].rxFrames + rows[0].txFrames, 34);
   assert.equal(typeof rows[0].bytes, 'number');
+});
+
+test('parseZ and zStatistics: several -z in one pass, printed in tshark order', {
+  skip: SKIP_NO_TSHARK || SKIP_NO_CORPUS,
+}, async () => {
+  const args = ['conv,ip', 'follow,tcp,ascii,1', 'conv,tcp', 'follow,tcp,hex,0'];
+  const specs = args.map(parseZ);
+  assert.ok(specs.every((s) => s !== undefined));
+  assert.equal(parseZ('follow,udp,ascii,0'), undefined);
+  assert.equal(parseZ('conv,eth'), undefined);
+  const file = corpusPath('dpkt__http.pcap');
+  const got = await zStatistics(file, specs as ZSpec[]);
+  assert.equal(got, tshark(['-r', file, '-q', ...args.flatMap((a) => ['-z', a])]));
 });

@@ -52,11 +52,25 @@ export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
 export * from './core/struct.js';
 export type { AhDetails } from './protocols/ah.js';
+export { type DataEndpoint, type FtpMessage, parseEprt, parseEpsv, parseHostPort } from './protocols/ftp.js';
+export type { FtpDataMessage } from './protocols/ftp-data.js';
 export type { HipFields, HipParameter, HipParameterIn, HipParamHandler } from './protocols/hip.js';
+export {
+  DynamicTable,
+  type HeaderField,
+  HpackDecoder,
+  HpackEncoder,
+  huffmanDecode,
+  huffmanEncode,
+  STATIC_TABLE,
+} from './protocols/hpack.js';
+export { decodeContent, type Http1Details, type Http1Message } from './protocols/http1.js';
+export { type FrameDetail, frameBytes, type Http2Details, type Http2FrameSpec } from './protocols/http2.js';
 export * from './protocols/index.js';
 export type { Ipv6Option } from './protocols/ipv6-opts.js';
 export type { RoutingCtx, RoutingHandler } from './protocols/ipv6-route.js';
 export type { MhDetails, MhTypeHandler } from './protocols/mh.js';
+export { upgradeKey } from './protocols/names/http.js';
 export type { ConvKind, ConvRow } from './stages/conv.js';
 export type { FollowMode, FollowRecord } from './stages/follow.js';
 export type { Datagram, DatagramKey, DefragOptions, DefragStats } from './stages/ip-defrag.js';

@@ -7,8 +7,12 @@ import { createRegistry, type Registry } from '../core/registry.js';
 import { ah } from './ah.js';
 import { esp, udpencap } from './esp.js';
 import { ethernet } from './ethernet.js';
+import { ftp } from './ftp.js';
+import { ftpData } from './ftp-data.js';
 import { geneve } from './geneve.js';
 import { hip } from './hip.js';
+import { http1 } from './http1.js';
+import { http2 } from './http2.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
 import { ipv6Frag } from './ipv6-frag.js';
@@ -37,9 +41,34 @@ export const builtins: readonly Protocol[] = Object.freeze([
   // transport
   tcp,
   udp,
+  // application
+  http1,
+  http2,
+  ftp,
+  ftpData,
 ]);
 
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ah, esp, ethernet, geneve, hip, hopopt, ipv4, ipv6, ipv6Frag, ipv6Opts, ipv6Route, mh, tcp, udp, udpencap };
+export {
+  ah,
+  esp,
+  ethernet,
+  ftp,
+  ftpData,
+  geneve,
+  hip,
+  hopopt,
+  http1,
+  http2,
+  ipv4,
+  ipv6,
+  ipv6Frag,
+  ipv6Opts,
+  ipv6Route,
+  mh,
+  tcp,
+  udp,
+  udpencap,
+};

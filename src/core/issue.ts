@@ -35,6 +35,8 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'ip.defrag_timeout': 'the reassembly timer ran out (capture time; 15 s IPv4, 60 s IPv6 by default)',
   'ip.defrag_evicted': 'given up to stay under the byte or datagram cap',
   'ip.defrag_end_of_input': 'the input ended with the datagram incomplete',
+  'app.stream_not_closed':
+    'an application message flushed when its TCP direction stopped without FIN/RST (end of capture, idle timeout, cap): not complete',
   '<proto>.short': 'the bytes end inside the fixed header (or its options); fields read so far are kept',
   '<proto>.length_exceeds': 'a length field claims more bytes than the frame holds (lenSource names it)',
   '<proto>.exception': 'the decoder threw; earlier layers are kept (a bug: please report it)',

@@ -2,19 +2,27 @@
  * Runs application protocols' stream parsers (core/stream.ts) over reassembled TCP directions.
  *
  * - The protocol of a connection is chosen the way the frame loop chooses it for a segment: the
- *   'tcp.port' table, lower port first (Wireshark's order), unless an earlier connection announced
- *   it (FTP's PORT/PASV replies: `run.expect(addr, port, 'ftp-data')`), which wins.
- * - One parser per direction, created on the direction's first chunk; `end()` when it closes.
+ *   'tcp.port' table, lower port first (Wireshark's order), then the table's heuristics on the first
+ *   data chunks, unless an earlier connection announced it (FTP's PORT/PASV replies:
+ *   `run.expect(addr, port, 'ftp-data')`), which wins.
+ * - One parser per direction, created on the direction's first chunk; `end()` when it closes. What
+ *   `end()` flushes is complete only when FIN or RST closed the direction (note
+ *   'app.stream_not_closed' otherwise: end of capture, idle timeout, cap).
  * - Messages are attached to the frame whose segment completed them (`frame.messages`), as tshark
  *   shows a reassembled PDU on its last segment. At the end of input, what parsers flush goes on the
  *   last frame.
  * - A parser that throws is a bug in it: the connection's parsing stops, the rest of the run goes on.
  */
 import { ipv4ToString, ipv6ToString } from '../core/addr.js';
+import { Bytes } from '../core/bytes.js';
 import type { Frame } from '../core/frame.js';
 import type { Registry } from '../core/registry.js';
 import type { AppContext, AppMessage, AppRunState, StreamParser, StreamParserFactory } from '../core/stream.js';
 import type { TcpChunk, TcpConn, TcpSink } from './tcp-stream.js';
+
+function cut(m: AppMessage): AppMessage {
+  return m.complete ? { ...m, complete: false, notes: [...(m.notes ?? []), 'app.stream_not_closed'] } : m;
+}
 
 export class RunState implements AppRunState {
   private readonly map = new Map<string, string>();
@@ -30,8 +38,10 @@ export class RunState implements AppRunState {
 }
 
 interface AppConn {
-  readonly factory: StreamParserFactory | undefined;
-  readonly protocol: string | undefined;
+  factory: StreamParserFactory | undefined;
+  protocol: string | undefined;
+  /** Heuristic tries left while no port or expectation named the protocol. */
+  tries: number;
   readonly ctx: AppContext;
   readonly parsers: [StreamParser | undefined, StreamParser | undefined];
   dead: boolean;
@@ -60,6 +70,7 @@ export class AppDriver implements TcpSink {
   chunk(c: TcpChunk, conn: TcpConn): void {
     this.next?.chunk(c, conn);
     const a = this.app(conn);
+    if (a.factory === undefined && a.tries > 0 && c.data.length > 0) this.guess(a, c);
     if (a.factory === undefined || a.dead) return;
     let p = a.parsers[c.dir];
     try {
@@ -79,7 +90,10 @@ export class AppDriver implements TcpSink {
     if (p === undefined) return;
     a.parsers[dir] = undefined;
     try {
-      this.emit(p.end());
+      const ms = p.end();
+      // Only FIN or RST end a stream; the end of the capture, an idle timeout or a cap only stop
+      // looking at it, so what was still waiting for bytes is not complete.
+      this.emit(why === 'fin' || why === 'rst' ? ms : ms.map(cut));
     } catch {
       this.stats.parserErrors++;
       a.dead = true;
@@ -90,6 +104,26 @@ export class AppDriver implements TcpSink {
     for (let i = 0; i < ms.length; i++) {
       this.stats.messages++;
       this.onMessage(ms[i], this.current);
+    }
+  }
+
+  /**
+   * No port claimed the connection: try the 'tcp.port' heuristics on its first data chunks, as the
+   * frame loop does for a segment (tshark's http_tcp heuristic on an unusual port, for example).
+   */
+  private guess(a: AppConn, c: TcpChunk): void {
+    a.tries--;
+    const hs = this.registry.heuristics('tcp.port');
+    if (hs.length === 0) return;
+    const b = new Bytes(c.data);
+    for (const p of hs) {
+      if (p.stream !== undefined && p.probe?.(b, 0, c.data.length)) {
+        a.factory = p.stream;
+        a.protocol = p.name;
+        a.tries = 0;
+        this.stats.parsed++;
+        return;
+      }
     }
   }
 
@@ -117,6 +151,7 @@ export class AppDriver implements TcpSink {
     a = {
       factory,
       protocol: name,
+      tries: factory === undefined ? 4 : 0,
       ctx: { conn: {}, run: this.run, endpoints: { addr, port: [port[0], port[1]] } },
       parsers: [undefined, undefined],
       dead: false,

@@ -42,6 +42,12 @@ export interface TcpReassemblyOptions {
   readonly idleTimeout?: number;
   /** Connections tracked at once; past it the oldest is closed (default 1,000,000). */
   readonly maxConnections?: number;
+  /**
+   * Seconds of capture time a hole may stay open while later data of its direction keeps coming
+   * (default 3: longer than usual retransmission timeouts). Covers one-way captures, where no ACK
+   * from the receiver ever says the bytes are lost.
+   */
+  readonly holeTimeout?: number;
 }
 
 /** A chunk of one connection direction, as StreamChunk plus where it sits. */
@@ -105,6 +111,8 @@ export class TcpHalf {
   gapPending = 0;
   pending: Seg[] = [];
   pendingBytes = 0;
+  /** Capture second the oldest waiting hole was first seen. */
+  holeSince = 0;
   delivered = 0;
   gapBytes = 0;
   /** Bytes inside segments that the capture cut (snap length): claimed by TCP, never captured. */
@@ -171,6 +179,7 @@ export class TcpReassembler {
   private readonly maxTotal: number;
   private readonly idle: number;
   private readonly maxConns: number;
+  private readonly holeTimeout: number;
   private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -182,6 +191,7 @@ export class TcpReassembler {
     this.maxTotal = opts.maxBuffered ?? 64 * 1024 * 1024;
     this.idle = opts.idleTimeout ?? 300;
     this.maxConns = opts.maxConnections ?? 1_000_000;
+    this.holeTimeout = opts.holeTimeout ?? 3;
   }
 
   /** The connection for a stream, made on first sight with the transport's source as node 0. */
@@ -229,6 +239,10 @@ export class TcpReassembler {
     if (h.closed) {
       if (data.length > 0) this.stats.duplicate += data.length;
       return;
+    }
+    // A hole nobody filled for holeTimeout seconds while the sender went on: lost in the capture.
+    if (h.pending.length > 0 && tsSec - h.holeSince >= this.holeTimeout) {
+      while (h.pending.length > 0) this.skipHole(c, dir, undefined);
     }
     let dseq = seq;
     if (flags & TH_SYN) {
@@ -501,6 +515,7 @@ export class TcpReassembler {
     tsSec: number,
     tsNsec: number,
   ): void {
+    if (h.pending.length === 0) h.holeSince = tsSec;
     const piece = data.slice(Math.min(a, e) - s0, Math.min(b, e) - s0);
     const lost = b > e ? b - Math.max(a, e) : 0;
     h.pending.splice(at, 0, { seq: seqAdd(seq, a - s0), data: piece, frame, tsSec, tsNsec, lost });

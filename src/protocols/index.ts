@@ -5,6 +5,7 @@
 import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { ethernet } from './ethernet.js';
+import { icmp } from './icmp.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
 import { tcp } from './tcp.js';
@@ -16,6 +17,7 @@ export const builtins: readonly Protocol[] = Object.freeze([
   // internet
   ipv4,
   ipv6,
+  icmp,
   // transport
   tcp,
   udp,
@@ -24,4 +26,4 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, ipv4, ipv6, tcp, udp };
+export { ethernet, icmp, ipv4, ipv6, tcp, udp };

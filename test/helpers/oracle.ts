@@ -1,0 +1,201 @@
+/**
+ * Compare our decoded values with the tshark oracle columns of a corpus capture, by tshark field
+ * name: the protocols' header tables (`tshark:` or `${abbrev}.${snake(key)}`) and their `computed`
+ * fields give our side; values of repeated layers (ICMP-quoted headers, tunnels) are joined with ','
+ * outermost first, as the oracle does. Hex cells (`0x…`) compare as numbers.
+ */
+import { ipv4ToString, ipv6ToString, macToString } from '../../src/core/addr.js';
+import type { Field } from '../../src/core/fields.js';
+import { snake } from '../../src/core/fields.js';
+import type { Frame } from '../../src/core/frame.js';
+import type { ComputedField, Protocol } from '../../src/core/protocol.js';
+import { defineProtocol, u8, u16, u32 } from '../../src/core/protocol.js';
+import type { Registry } from '../../src/core/registry.js';
+import { readFramesSync } from '../../src/index.js';
+import { defaultRegistry } from '../../src/protocols/index.js';
+import { corpusPath, oraclePackets } from './corpus.js';
+
+interface Source {
+  readonly protocol: Protocol;
+  readonly field?: Field;
+  readonly key?: string;
+  readonly computed?: ComputedField;
+}
+
+function sources(reg: Registry, name: string): Source[] {
+  const out: Source[] = [];
+  for (const p of reg.protocols) {
+    for (const [key, field] of Object.entries(p.header)) {
+      if ((field.tshark ?? `${p.abbrev}.${snake(key)}`) === name) out.push({ protocol: p, field, key });
+    }
+    const c = p.computed?.[name];
+    if (c) out.push({ protocol: p, computed: c });
+  }
+  return out;
+}
+
+function fmt(v: unknown, f?: Field): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map((x) => fmt(x, f)).join(',');
+  if (typeof v === 'number') {
+    if (f?.kind === 'ipv4') return ipv4ToString(v);
+    if (f?.kind === 'mac') return macToString(v);
+    return String(v);
+  }
+  if (typeof v === 'string') return v;
+  if (f?.kind === 'ipv6' && Array.isArray(v)) return ipv6ToString(v as number[]);
+  return undefined;
+}
+
+/** Our value for one tshark field in one frame ('' when absent). */
+export function ourValue(frame: Frame, reg: Registry, name: string, srcs = sources(reg, name)): string {
+  const parts: string[] = [];
+  for (const layer of frame.layers) {
+    for (const s of srcs) {
+      if (s.protocol.name !== layer.protocol) continue;
+      let v: unknown;
+      if (s.computed) v = s.computed(layer, frame, reg);
+      else {
+        v = (layer.fields as Record<string, unknown>)[s.key!];
+        if (s.field?.kind === 'ipv6' && Array.isArray(v)) v = ipv6ToString(v as number[]);
+      }
+      const t = fmt(v, s.field);
+      if (t !== undefined) parts.push(t);
+    }
+  }
+  return parts.join(',');
+}
+
+/** Normalise a cell for comparison: hex numbers to decimal, per comma-separated item. */
+function norm(cell: string): string {
+  return cell
+    .split(',')
+    .map((x) => (/^0x[0-9a-f]+$/i.test(x) ? String(Number.parseInt(x, 16)) : x))
+    .join(',');
+}
+
+export interface FieldTally {
+  agree: number;
+  disagree: number;
+  /** tshark has a value, we have none. */
+  missing: number;
+  /** we have a value, tshark has none. */
+  extra: number;
+  readonly examples: string[];
+}
+
+export interface OracleResult {
+  readonly fields: Map<string, FieldTally>;
+  readonly frames: number;
+  readonly bugs: string[];
+}
+
+/** A registry that can read the corpus before the link-layer helpers land: stubs only where missing. */
+export function corpusRegistry(reg: Registry = defaultRegistry): Registry {
+  const add: Protocol[] = [];
+  if (!reg.lookup('linktype', 0)) {
+    // BSD loopback (LINKTYPE_NULL): a host-order 4-byte address family; 2 = IPv4, 24/28/30 = IPv6.
+    add.push(
+      defineProtocol({
+        name: 'stub_null',
+        abbrev: 'null',
+        title: 'BSD loopback (test stub)',
+        layer: 'link',
+        header: { family: u32(0) },
+        bind: { linktype: [0] },
+        next: (f: { family: number }) => {
+          const fam = f.family > 0xffff ? (f.family >>> 24) | ((f.family >>> 8) & 0xff00) : f.family;
+          return { table: 'ethertype', key: fam === 2 ? 0x0800 : 0x86dd };
+        },
+      }),
+    );
+  }
+  if (!reg.lookup('ieee802.3', 0)) {
+    // 802.2 LLC (test stub): DSAP 0xe0 is Novell IPX; raw 802.3 (0xffff) is IPX too.
+    add.push(
+      defineProtocol({
+        name: 'stub_llc',
+        abbrev: 'llc',
+        title: 'LLC (test stub)',
+        layer: 'link',
+        header: { dsap: u8(0), ssap: u8(1), control: u8(2) },
+        bind: { 'ieee802.3': [0] },
+        next: (f: { dsap: number }) => (f.dsap === 0xe0 ? { table: 'ethertype', key: 0x8137 } : undefined),
+      }),
+    );
+  }
+  if (!reg.lookup('linktype', 113)) {
+    add.push(
+      defineProtocol({
+        name: 'stub_sll',
+        abbrev: 'sll',
+        title: 'Linux cooked (test stub)',
+        layer: 'link',
+        header: { pkttype: u16(0), hatype: u16(2), halen: u16(4), etype: u16(14) },
+        bind: { linktype: [113] },
+        next: (f: { etype: number }) => ({ table: 'ethertype', key: f.etype }),
+      }),
+    );
+  }
+  return add.length ? reg.with(...add) : reg;
+}
+
+/** Compare `names` over one capture. Frames are matched by number. */
+export function compareOracle(file: string, names: readonly string[], reg: Registry = corpusRegistry()): OracleResult {
+  const table = oraclePackets(file);
+  const numCol = table.col('frame.number');
+  const byNum = new Map<number, readonly string[]>();
+  for (const r of table.rows) byNum.set(Number(r[numCol]), r);
+  const fields = new Map<string, FieldTally>();
+  const srcs = new Map(names.map((n) => [n, sources(reg, n)]));
+  for (const n of names) fields.set(n, { agree: 0, disagree: 0, missing: 0, extra: 0, examples: [] });
+  const bugs: string[] = [];
+  let frames = 0;
+  for (const frame of readFramesSync(corpusPath(file), { registry: reg })) {
+    frames++;
+    for (const i of frame.issues) if (i.kind === 'bug') bugs.push(`${file}#${frame.n}: ${i.code} ${i.message ?? ''}`);
+    const row = byNum.get(frame.n);
+    if (!row) continue;
+    for (const n of names) {
+      const col = table.col(n);
+      if (col < 0) continue;
+      const want = norm(row[col] ?? '');
+      const got = norm(ourValue(frame, reg, n, srcs.get(n)));
+      const t = fields.get(n)!;
+      if (want === '' && got === '') continue;
+      if (want === got) t.agree++;
+      else if (got === '') t.missing++;
+      else if (want === '') t.extra++;
+      else t.disagree++;
+      if (want !== got && got !== '' && t.examples.length < 5)
+        t.examples.push(`${file}#${frame.n} ${n}: tshark '${want}' ours '${got}'`);
+    }
+  }
+  return { fields, frames, bugs };
+}
+
+/** Merge per-file tallies. */
+export function mergeTallies(into: Map<string, FieldTally>, from: Map<string, FieldTally>): void {
+  for (const [n, t] of from) {
+    const a = into.get(n) ?? { agree: 0, disagree: 0, missing: 0, extra: 0, examples: [] };
+    a.agree += t.agree;
+    a.disagree += t.disagree;
+    a.missing += t.missing;
+    a.extra += t.extra;
+    for (const e of t.examples) if (a.examples.length < 10) a.examples.push(e);
+    into.set(n, a);
+  }
+}
+
+/** Files whose oracle has any value in one of these columns. */
+export function filesWith(files: readonly string[], names: readonly string[]): string[] {
+  return files.filter((f) => {
+    try {
+      const t = oraclePackets(f);
+      const cols = names.map((n) => t.col(n)).filter((c) => c >= 0);
+      return t.rows.some((r) => cols.some((c) => (r[c] ?? '') !== ''));
+    } catch {
+      return false;
+    }
+  });
+}

@@ -20,9 +20,14 @@ export function payload(data: Uint8Array | string): PayloadSpec {
   return { payload: typeof data === 'string' ? enc.encode(data) : data };
 }
 
+/** The fixed part: a compiled table's size, or what a hand-written encoder says. */
+function fixedSize(p: Protocol, fields: Partial<unknown>): number {
+  return p.custom && p.encodingLength ? p.encodingLength(fields) : p.minLen;
+}
+
+/** Fixed part plus the `rest` (options, TLVs), which is written right after the fixed part. */
 function headerSize(p: Protocol, fields: Partial<unknown>, rest: unknown, reg: Registry): number {
-  if (p.custom) return p.encodingLength ? p.encodingLength(fields) : p.minLen;
-  let n = p.minLen;
+  let n = fixedSize(p, fields);
   if (rest !== undefined && p.rest?.encodingLength) n += p.rest.encodingLength(rest, fields, reg);
   return n;
 }
@@ -71,7 +76,7 @@ export function buildWith(reg: Registry, ...parts: Part[]): Uint8Array {
     const s = specs[i];
     const p = s.protocol;
     p.encode(b, at, fields[i]);
-    if (!p.custom && s.rest !== undefined && p.rest?.encode) p.rest.encode(b, at + p.minLen, s.rest, fields[i], reg);
+    if (s.rest !== undefined && p.rest?.encode) p.rest.encode(b, at + fixedSize(p, fields[i]), s.rest, fields[i], reg);
     built.push({
       protocol: p,
       fields: fields[i],

@@ -6,6 +6,7 @@ import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { ethernet } from './ethernet.js';
 import { icmp } from './icmp.js';
+import { icmpv6 } from './icmpv6.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
 import { tcp } from './tcp.js';
@@ -18,6 +19,7 @@ export const builtins: readonly Protocol[] = Object.freeze([
   ipv4,
   ipv6,
   icmp,
+  icmpv6,
   // transport
   tcp,
   udp,
@@ -26,4 +28,4 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, icmp, ipv4, ipv6, tcp, udp };
+export { ethernet, icmp, icmpv6, ipv4, ipv6, tcp, udp };

@@ -11,7 +11,7 @@ import type { Frame } from '../../src/core/frame.js';
 import type { ComputedField, Protocol } from '../../src/core/protocol.js';
 import { defineProtocol, u8, u16, u32 } from '../../src/core/protocol.js';
 import type { Registry } from '../../src/core/registry.js';
-import { readFramesSync } from '../../src/index.js';
+import { PcapkitError, readFramesSync } from '../../src/index.js';
 import { defaultRegistry } from '../../src/protocols/index.js';
 import { corpusPath, oraclePackets } from './corpus.js';
 
@@ -88,6 +88,8 @@ export interface OracleResult {
   readonly fields: Map<string, FieldTally>;
   readonly frames: number;
   readonly bugs: string[];
+  /** A file-level error after the good frames (a capture cut short), as its code. */
+  readonly fileError?: string;
 }
 
 /** A registry that can read the corpus before the link-layer helpers land: stubs only where missing. */
@@ -151,7 +153,19 @@ export function compareOracle(file: string, names: readonly string[], reg: Regis
   for (const n of names) fields.set(n, { agree: 0, disagree: 0, missing: 0, extra: 0, examples: [] });
   const bugs: string[] = [];
   let frames = 0;
-  for (const frame of readFramesSync(corpusPath(file), { registry: reg })) {
+  let fileError: string | undefined;
+  const it = readFramesSync(corpusPath(file), { registry: reg });
+  const next = (): Frame | undefined => {
+    try {
+      const r = it.next();
+      return r.done ? undefined : r.value;
+    } catch (e) {
+      if (!(e instanceof PcapkitError)) throw e;
+      fileError = e.code;
+      return undefined;
+    }
+  };
+  for (let frame = next(); frame !== undefined; frame = next()) {
     frames++;
     for (const i of frame.issues) if (i.kind === 'bug') bugs.push(`${file}#${frame.n}: ${i.code} ${i.message ?? ''}`);
     const row = byNum.get(frame.n);
@@ -171,7 +185,7 @@ export function compareOracle(file: string, names: readonly string[], reg: Regis
         t.examples.push(`${file}#${frame.n} ${n}: tshark '${want}' ours '${got}'`);
     }
   }
-  return { fields, frames, bugs };
+  return fileError === undefined ? { fields, frames, bugs } : { fields, frames, bugs, fileError };
 }
 
 /** Merge per-file tallies. */

@@ -181,7 +181,7 @@ export function compareOracle(file: string, names: readonly string[], reg: Regis
       else if (got === '') t.missing++;
       else if (want === '') t.extra++;
       else t.disagree++;
-      if (want !== got && got !== '' && t.examples.length < 5)
+      if (want !== got && got !== '' && t.examples.length < (Number(process.env.EX) || 5))
         t.examples.push(`${file}#${frame.n} ${n}: tshark '${want}' ours '${got}'`);
     }
   }

@@ -36,6 +36,8 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'ipv6.version_mismatch': 'IPv6 header whose version is not 6',
   'tcp.hdr_len_too_small': 'TCP data offset < 5 (RFC 9293 §3.1)',
   'udp.length_too_small': 'UDP length between 1 and 7 (RFC 768)',
+  'ospf.version_unknown': 'OSPF version other than 2 (RFC 2328) or 3 (RFC 5340); the header is kept',
+  'ospf.packet_length_too_small': "OSPF packet length shorter than its version's header (24 or 16 bytes)",
 };
 
 export const NO_ISSUES: readonly Issue[] = Object.freeze([]);

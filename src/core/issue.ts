@@ -37,6 +37,7 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'tcp.hdr_len_too_small': 'TCP data offset < 5 (RFC 9293 §3.1)',
   'udp.length_too_small': 'UDP length between 1 and 7 (RFC 768)',
   'ospf.version_unknown': 'OSPF version other than 2 (RFC 2328) or 3 (RFC 5340); the header is kept',
+  'ipx.length_too_small': 'IPX length shorter than the 30-byte header',
   'ospf.packet_length_too_small': "OSPF packet length shorter than its version's header (24 or 16 bytes)",
 };
 

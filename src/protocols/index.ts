@@ -9,6 +9,7 @@ import { icmp } from './icmp.js';
 import { icmpv6 } from './icmpv6.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
+import { ipx } from './ipx.js';
 import { ospf } from './ospf.js';
 import { tcp } from './tcp.js';
 import { udp } from './udp.js';
@@ -22,6 +23,7 @@ export const builtins: readonly Protocol[] = Object.freeze([
   icmp,
   icmpv6,
   ospf,
+  ipx,
   // transport
   tcp,
   udp,
@@ -30,4 +32,4 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, icmp, icmpv6, ipv4, ipv6, ospf, tcp, udp };
+export { ethernet, icmp, icmpv6, ipv4, ipv6, ipx, ospf, tcp, udp };

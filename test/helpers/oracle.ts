@@ -139,6 +139,50 @@ export function corpusRegistry(reg: Registry = defaultRegistry): Registry {
       }),
     );
   }
+  if (!reg.lookup('ip.proto', 0)) {
+    // IPv6 Hop-by-Hop, Routing, Destination Options (RFC 8200 §4): next header, length in 8-octet units.
+    add.push(
+      defineProtocol({
+        name: 'stub_ipv6ext',
+        abbrev: 'ipv6ext',
+        title: 'IPv6 extension header (test stub)',
+        layer: 'internet',
+        header: { nxt: u8(0), len: u8(1) },
+        minLen: 8,
+        bind: { 'ip.proto': [0, 43, 60] },
+        headerLen: (f: { nxt: number; len: number }) => (f.len + 1) * 8,
+        next: (f: { nxt: number; len: number }) => ({ table: 'ip.proto', key: f.nxt }),
+      }),
+      defineProtocol({
+        name: 'stub_ipv6frag',
+        abbrev: 'ipv6frag',
+        title: 'IPv6 fragment header (test stub)',
+        layer: 'internet',
+        header: { nxt: u8(0), off: u16(2) },
+        minLen: 8,
+        bind: { 'ip.proto': [44] },
+        fragment: (f: { off: number }) => (f.off & 0xfff9) !== 0,
+        next: (f: { nxt: number; off: number }) =>
+          (f.off & 0xfff8) === 0 ? { table: 'ip.proto', key: f.nxt } : undefined,
+      }),
+    );
+  }
+  if (!reg.lookup('ip.proto', 51)) {
+    // IPsec AH (RFC 4302 §2.2): next header, payload length in 32-bit words minus 2.
+    add.push(
+      defineProtocol({
+        name: 'stub_ah',
+        abbrev: 'ah',
+        title: 'AH (test stub)',
+        layer: 'internet',
+        header: { nxt: u8(0), len: u8(1) },
+        minLen: 12,
+        bind: { 'ip.proto': [51] },
+        headerLen: (f: { nxt: number; len: number }) => (f.len + 2) * 4,
+        next: (f: { nxt: number; len: number }) => ({ table: 'ip.proto', key: f.nxt }),
+      }),
+    );
+  }
   return add.length ? reg.with(...add) : reg;
 }
 

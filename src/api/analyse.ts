@@ -53,6 +53,7 @@ function rawOf(data: Uint8Array, linktype: number) {
     origLen: data.length,
     tsSec: 0,
     tsNsec: 0,
+    hasTs: true,
     linktype,
     iface: 0,
     fcsLen: 0,

@@ -141,6 +141,7 @@ export class PcapParser implements RecordParser {
         origLen: dv.getUint32(at + 12, le),
         tsSec: dv.getUint32(at, le),
         tsNsec: dv.getUint32(at + 4, le) * mult,
+        hasTs: true,
         linktype,
         iface: 0,
         fcsLen,

@@ -235,6 +235,7 @@ export class PcapngParser implements RecordParser {
           origLen,
           tsSec: t.sec + iface.tsoffset,
           tsNsec: t.nsec,
+          hasTs: true,
           linktype: iface.linktype,
           iface: ifid,
           fcsLen,
@@ -263,6 +264,7 @@ export class PcapngParser implements RecordParser {
           // An SPB carries no timestamp.
           tsSec: 0,
           tsNsec: 0,
+          hasTs: false,
           linktype: iface.linktype,
           iface: 0,
           fcsLen: iface.fcsLen,

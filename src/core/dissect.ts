@@ -51,6 +51,8 @@ export function createDissector(opts: DissectOptions): Dissector {
     if (proto === undefined) {
       issues = addIssue(issues, issue('unsupported', 'frame.linktype_unknown', -1, at));
     }
+    if (raw.tsNsec >= 1_000_000_000)
+      issues = addIssue(issues, issue('malformed', 'frame.invalid_timestamp', -1, raw.start));
     let inFragment = false;
     // Inside an ICMP/ICMPv6 error's quoted datagram: short inner headers are expected, not issues.
     let inQuote = false;
@@ -182,6 +184,7 @@ export function createDissector(opts: DissectOptions): Dissector {
       origLen: raw.origLen,
       tsSec: raw.tsSec,
       tsNsec: raw.tsNsec,
+      hasTs: raw.hasTs,
       linktype: raw.linktype,
       iface: raw.iface,
       fcsLen: raw.fcsLen,

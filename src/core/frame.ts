@@ -30,6 +30,8 @@ export interface RawFrame {
   /** Seconds since 1970 UTC and nanoseconds within the second, exact. */
   readonly tsSec: number;
   readonly tsNsec: number;
+  /** False for pcapng Simple Packet Blocks, which carry no timestamp (tsSec and tsNsec are then 0). */
+  readonly hasTs: boolean;
   /** LINKTYPE_* number (not Wireshark's WTAP_ENCAP). */
   readonly linktype: number;
   /** pcapng interface index within its section (0 for pcap). */
@@ -88,12 +90,25 @@ export interface Frame extends RawFrame {
   readonly messages?: readonly unknown[];
 }
 
+/**
+ * Names that stand for several protocols, as PyPCAPKit's `IP` matches IPv4 and IPv6 and `HTTP` both
+ * versions: `find(frame, 'ip')` is the outermost IPv4 or IPv6 layer.
+ */
+export const GROUPS: Readonly<Record<string, readonly string[]>> = {
+  ip: ['ipv4', 'ipv6'],
+  ipsec: ['ah', 'esp'],
+  http: ['http1', 'http2'],
+  arp: ['arp', 'rarp', 'inarp', 'drarp'],
+};
+
 /** The layer named `name` (first match, outermost first), typed through LayerMap. */
 export function find<K extends KnownName>(frame: Frame, name: K): Layer<K, LayerMap[K]> | undefined;
 export function find(frame: Frame, name: string): Layer | undefined;
 export function find(frame: Frame, name: string): Layer | undefined {
   const ls = frame.layers;
   for (let i = 0; i < ls.length; i++) if (ls[i].protocol === name) return ls[i];
+  const g = GROUPS[name];
+  if (g !== undefined) for (let i = 0; i < ls.length; i++) if (g.includes(ls[i].protocol)) return ls[i];
   return undefined;
 }
 
@@ -101,7 +116,8 @@ export function find(frame: Frame, name: string): Layer | undefined {
 export function findAll<K extends KnownName>(frame: Frame, name: K): Layer<K, LayerMap[K]>[];
 export function findAll(frame: Frame, name: string): Layer[];
 export function findAll(frame: Frame, name: string): Layer[] {
-  return frame.layers.filter((l) => l.protocol === name);
+  const g = GROUPS[name];
+  return frame.layers.filter((l) => l.protocol === name || (g !== undefined && g.includes(l.protocol)));
 }
 
 /** PyPCAPKit's `'IPv4' in frame`. */
@@ -142,6 +158,11 @@ export function timeNs(frame: RawFrame): bigint {
 }
 /** `1084443427.311224000`: seconds and 9 decimals, exact, as tshark's frame.time_epoch. */
 export function epochString(sec: number, nsec: number): string {
+  if (nsec >= 1_000_000_000) {
+    // An out-of-range fraction in a broken file (the frame carries frame.invalid_timestamp): carry it.
+    sec += Math.floor(nsec / 1_000_000_000);
+    nsec %= 1_000_000_000;
+  }
   if (sec < 0 && nsec > 0) {
     // -1.5 s is stored as sec = -2, nsec = 5e8
     const s = sec + 1;

@@ -18,14 +18,26 @@ export const ethernet = defineProtocol({
   header: {
     dst: macField(0),
     src: macField(6),
-    type: u16(12, { base: 'hex', names: ETHERTYPES }),
+    // eth.type for Ethernet II, eth.len for 802.3: one field on the wire, two names in tshark (computed below).
+    type: u16(12, { base: 'hex', names: ETHERTYPES, tshark: '-' }),
   },
-  bind: { linktype: [1] },
+  // 0x6558 Transparent Ethernet Bridging (RFC 1701): Ethernet inside GRE, GENEVE and the like.
+  bind: { linktype: [1], ethertype: [0x6558] },
   selector: { table: 'ethertype', field: 'type' },
   // 802.3: the length field bounds the payload; the rest is padding or trailer (not an issue).
   payloadLen: (f, avail) => (f.type <= 1500 ? f.type : avail),
   lenSource: 'eth.len',
   next: (f) => (f.type >= 0x0600 ? { table: 'ethertype', key: f.type } : { table: 'ieee802.3', key: 0 }),
+  computed: {
+    'eth.type': (l) => {
+      const t = (l.fields as { type?: number }).type;
+      return t !== undefined && t >= 0x0600 ? `0x${t.toString(16).padStart(4, '0')}` : undefined;
+    },
+    'eth.len': (l) => {
+      const t = (l.fields as { type?: number }).type;
+      return t !== undefined && t <= 1500 ? t : undefined;
+    },
+  },
   summary: (f) =>
     f.type >= 0x0600
       ? `type ${ETHERTYPES[f.type] ?? `0x${f.type.toString(16).padStart(4, '0')}`}`

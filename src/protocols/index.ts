@@ -5,6 +5,7 @@
 import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { ethernet } from './ethernet.js';
+import { geneve } from './geneve.js';
 import { icmp } from './icmp.js';
 import { icmpv6 } from './icmpv6.js';
 import { ipv4 } from './ipv4.js';
@@ -17,6 +18,7 @@ import { udp } from './udp.js';
 export const builtins: readonly Protocol[] = Object.freeze([
   // link
   ethernet,
+  geneve,
   // internet
   ipv4,
   ipv6,
@@ -32,4 +34,4 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, icmp, icmpv6, ipv4, ipv6, ipx, ospf, tcp, udp };
+export { ethernet, geneve, icmp, icmpv6, ipv4, ipv6, ipx, ospf, tcp, udp };

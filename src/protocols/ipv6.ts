@@ -20,7 +20,7 @@ export const ipv6 = defineProtocol({
   title: 'Internet Protocol Version 6',
   layer: 'internet',
   header: {
-    version: u8(0, { mask: 0xf0, default: 6 }),
+    version: u8(0, { mask: 0xf0, default: 6, tshark: 'ip.version' }), // Wireshark files it under ip.version too
     tclass: u32(0, { mask: 0x0ff00000, base: 'hex' }), // ipv6.tclass: DSCP (6) + ECN (2), RFC 8200 §7
     flow: u32(0, { mask: 0x000fffff, base: 'hex' }), // ipv6.flow, RFC 6437
     plen: u16(4),

@@ -1,69 +1,21 @@
 /**
  * Compare our decoded values with the tshark oracle columns of a corpus capture, by tshark field
- * name: the protocols' header tables (`tshark:` or `${abbrev}.${snake(key)}`) and their `computed`
- * fields give our side; values of repeated layers (ICMP-quoted headers, tunnels) are joined with ','
- * outermost first, as the oracle does. Hex cells (`0x…`) compare as numbers.
+ * name, through src/api/fields.ts as the conformance tool does: values of repeated layers
+ * (ICMP-quoted headers, tunnels) are joined with ',' outermost first, as the oracle does. Hex cells
+ * (`0x…`) compare as numbers. Unlike the conformance tool, a value tshark lacks is counted apart.
  */
-import { ipv4ToString, ipv6ToString, macToString } from '../../src/core/addr.js';
-import type { Field } from '../../src/core/fields.js';
-import { snake } from '../../src/core/fields.js';
+import { fieldValues } from '../../src/api/fields.js';
 import type { Frame } from '../../src/core/frame.js';
-import type { ComputedField, Protocol } from '../../src/core/protocol.js';
+import type { Protocol } from '../../src/core/protocol.js';
 import { defineProtocol, u8, u16, u32 } from '../../src/core/protocol.js';
 import type { Registry } from '../../src/core/registry.js';
 import { PcapkitError, readFramesSync } from '../../src/index.js';
 import { defaultRegistry } from '../../src/protocols/index.js';
 import { corpusPath, oraclePackets } from './corpus.js';
 
-interface Source {
-  readonly protocol: Protocol;
-  readonly field?: Field;
-  readonly key?: string;
-  readonly computed?: ComputedField;
-}
-
-function sources(reg: Registry, name: string): Source[] {
-  const out: Source[] = [];
-  for (const p of reg.protocols) {
-    for (const [key, field] of Object.entries(p.header)) {
-      if ((field.tshark ?? `${p.abbrev}.${snake(key)}`) === name) out.push({ protocol: p, field, key });
-    }
-    const c = p.computed?.[name];
-    if (c) out.push({ protocol: p, computed: c });
-  }
-  return out;
-}
-
-function fmt(v: unknown, f?: Field): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map((x) => fmt(x, f)).join(',');
-  if (typeof v === 'number') {
-    if (f?.kind === 'ipv4') return ipv4ToString(v);
-    if (f?.kind === 'mac') return macToString(v);
-    return String(v);
-  }
-  if (typeof v === 'string') return v;
-  if (f?.kind === 'ipv6' && Array.isArray(v)) return ipv6ToString(v as number[]);
-  return undefined;
-}
-
-/** Our value for one tshark field in one frame ('' when absent). */
-export function ourValue(frame: Frame, reg: Registry, name: string, srcs = sources(reg, name)): string {
-  const parts: string[] = [];
-  for (const layer of frame.layers) {
-    for (const s of srcs) {
-      if (s.protocol.name !== layer.protocol) continue;
-      let v: unknown;
-      if (s.computed) v = s.computed(layer, frame, reg);
-      else {
-        v = (layer.fields as Record<string, unknown>)[s.key!];
-        if (s.field?.kind === 'ipv6' && Array.isArray(v)) v = ipv6ToString(v as number[]);
-      }
-      const t = fmt(v, s.field);
-      if (t !== undefined) parts.push(t);
-    }
-  }
-  return parts.join(',');
+/** Our value for one tshark field in one frame, as the conformance tool prints it ('' when absent). */
+export function ourValue(frame: Frame, reg: Registry, name: string): string {
+  return fieldValues(frame, name, reg).join(',');
 }
 
 /** Normalise a cell for comparison: hex numbers to decimal, per comma-separated item. */
@@ -193,7 +145,6 @@ export function compareOracle(file: string, names: readonly string[], reg: Regis
   const byNum = new Map<number, readonly string[]>();
   for (const r of table.rows) byNum.set(Number(r[numCol]), r);
   const fields = new Map<string, FieldTally>();
-  const srcs = new Map(names.map((n) => [n, sources(reg, n)]));
   for (const n of names) fields.set(n, { agree: 0, disagree: 0, missing: 0, extra: 0, examples: [] });
   const bugs: string[] = [];
   let frames = 0;
@@ -218,7 +169,7 @@ export function compareOracle(file: string, names: readonly string[], reg: Regis
       const col = table.col(n);
       if (col < 0) continue;
       const want = norm(row[col] ?? '');
-      const got = norm(ourValue(frame, reg, n, srcs.get(n)));
+      const got = norm(ourValue(frame, reg, n));
       const t = fields.get(n)!;
       if (want === '' && got === '') continue;
       if (want === got) t.agree++;

@@ -141,7 +141,7 @@ test('icmpv6: packet too big quotes IPv6 + UDP; both IPv6 headers found, no leng
     ['ethernet', 'ipv6', 'icmpv6', 'ipv6', 'udp'],
   );
   const v6 = findAll(f, 'ipv6');
-  assert.equal(ipv6ToString(v6[1].fields.src as number[]), 'fe80::2');
+  assert.equal(ipv6ToString(v6[1].fields.src!), 'fe80::2');
   assert.equal(v6[1].fields.plen, 1452);
   assert.equal(find(f, 'icmpv6')!.fields.mtu, 1280);
 });

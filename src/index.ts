@@ -36,4 +36,15 @@ export { defineProtocol, Need, need } from './core/protocol.js';
 export { createRegistry, lowFirst, type Registry } from './core/registry.js';
 export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
+export type { IcmpDetails, IcmpFields } from './protocols/icmp.js';
+export {
+  decodeIcmpExtension,
+  encodeIcmpExtension,
+  type IcmpExtension,
+  type IcmpExtObject,
+  type IcmpExtObjectIn,
+} from './protocols/icmp-ext.js';
+export type { Icmpv6Details, Icmpv6Fields } from './protocols/icmpv6.js';
+export { ND_OPTION_HANDLERS } from './protocols/icmpv6-nd.js';
 export * from './protocols/index.js';
+export { fillLsaChecksum, type OspfBodyIn, type OspfDetails, type OspfFields } from './protocols/ospf.js';

@@ -23,6 +23,7 @@ export type {
   BuildCtx,
   BuiltLayer,
   Codec,
+  DecodeCtx,
   DetailsOf,
   FieldsOf,
   LayerSpec,
@@ -36,6 +37,9 @@ export { defineProtocol, Need, need } from './core/protocol.js';
 export { createRegistry, lowFirst, type Registry } from './core/registry.js';
 export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
+export * from './core/struct.js';
+export type { AhDetails } from './protocols/ah.js';
+export type { HipFields, HipParameter, HipParameterIn, HipParamHandler } from './protocols/hip.js';
 export type { IcmpDetails, IcmpFields } from './protocols/icmp.js';
 export {
   decodeIcmpExtension,
@@ -47,4 +51,7 @@ export {
 export type { Icmpv6Details, Icmpv6Fields } from './protocols/icmpv6.js';
 export { ND_OPTION_HANDLERS } from './protocols/icmpv6-nd.js';
 export * from './protocols/index.js';
+export type { Ipv6Option } from './protocols/ipv6-opts.js';
+export type { RoutingCtx, RoutingHandler } from './protocols/ipv6-route.js';
+export type { MhDetails, MhTypeHandler } from './protocols/mh.js';
 export { fillLsaChecksum, type OspfBodyIn, type OspfDetails, type OspfFields } from './protocols/ospf.js';

@@ -4,13 +4,20 @@
  */
 import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
+import { ah } from './ah.js';
+import { esp, udpencap } from './esp.js';
 import { ethernet } from './ethernet.js';
 import { geneve } from './geneve.js';
+import { hip } from './hip.js';
 import { icmp } from './icmp.js';
 import { icmpv6 } from './icmpv6.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
+import { ipv6Frag } from './ipv6-frag.js';
+import { hopopt, ipv6Opts } from './ipv6-opts.js';
+import { ipv6Route } from './ipv6-route.js';
 import { ipx } from './ipx.js';
+import { mh } from './mh.js';
 import { ospf } from './ospf.js';
 import { tcp } from './tcp.js';
 import { udp } from './udp.js';
@@ -22,6 +29,15 @@ export const builtins: readonly Protocol[] = Object.freeze([
   // internet
   ipv4,
   ipv6,
+  hopopt,
+  ipv6Route,
+  ipv6Frag,
+  ipv6Opts,
+  ah,
+  esp,
+  udpencap,
+  mh,
+  hip,
   icmp,
   icmpv6,
   ospf,
@@ -34,4 +50,24 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, geneve, icmp, icmpv6, ipv4, ipv6, ipx, ospf, tcp, udp };
+export {
+  ah,
+  esp,
+  ethernet,
+  geneve,
+  hip,
+  hopopt,
+  icmp,
+  icmpv6,
+  ipv4,
+  ipv6,
+  ipv6Frag,
+  ipv6Opts,
+  ipv6Route,
+  ipx,
+  mh,
+  ospf,
+  tcp,
+  udp,
+  udpencap,
+};

@@ -17,9 +17,8 @@
  */
 import { ipv4ToString, ipv6ToString, readIpv6 } from '../core/addr.js';
 import { type Bytes, hex } from '../core/bytes.js';
-import { fold, pseudoFrom, sum16 } from '../core/checksum.js';
+import { fold, pseudoForBuild, pseudoForLayers, sum16 } from '../core/checksum.js';
 import { type Compiled, compileHeader } from '../core/compile.js';
-import type { Layer } from '../core/frame.js';
 import type { DecodedOption, OptionIn } from '../core/options.js';
 import { encodeTlv, tlvLength } from '../core/options.js';
 import {
@@ -615,18 +614,6 @@ const ALL_FIELDS: Header = Object.assign(
   EXT_ECHO_REPLY,
 );
 
-function pseudo(
-  layers: readonly Layer[] | readonly { protocol: { name: string }; fields: unknown }[],
-  index: number,
-  len: number,
-) {
-  const ls = (layers as readonly { protocol: string | { name: string }; fields: unknown }[]).map((x) => ({
-    name: typeof x.protocol === 'string' ? x.protocol : x.protocol.name,
-    fields: x.fields as Record<string, unknown>,
-  }));
-  return pseudoFrom(ls, index, 58, len);
-}
-
 export const icmpv6 = defineProtocol<'icmpv6', Icmpv6Fields, Icmpv6Details>({
   name: 'icmpv6',
   abbrev: 'icmpv6',
@@ -645,17 +632,18 @@ export const icmpv6 = defineProtocol<'icmpv6', Icmpv6Fields, Icmpv6Details>({
   quote: (f) => QUOTES(f.type),
   next: (f) => (QUOTES(f.type) ? { table: 'ethertype', key: 0x86dd } : undefined),
   rest: body,
-  // RFC 4443 §2.3: over the IPv6 pseudo-header (next header 58) and the whole message.
+  // RFC 4443 §2.3: over the IPv6 pseudo-header (next header 58; the final destination when a
+  // Routing header is present, RFC 8200 §8.1) and the whole message.
   verify: (b, l, layers, frame) => {
     const f = l.fields as Icmpv6Fields;
     const e = Math.max(l.end, f.extension?.end ?? 0);
     if (frame.end - frame.start < frame.origLen && e >= frame.end - frame.fcsLen) return true;
-    const ps = pseudo(layers, layers.indexOf(l), e - l.start);
+    const ps = pseudoForLayers(b.u8, layers, layers.indexOf(l), 58, e - l.start);
     return ps === undefined || fold(sum16(b.u8, l.start, e, ps)) === 0;
   },
   finish: (given, l, ctx) => {
     if (given.checksum !== undefined) return;
-    const ps = pseudo(ctx.layers, ctx.index, l.end - l.at);
+    const ps = pseudoForBuild(ctx.b.u8, ctx.layers, ctx.index, 58, l.end - l.at);
     if (ps === undefined) return;
     ctx.b.dv.setUint16(l.at + 2, 0);
     ctx.b.dv.setUint16(l.at + 2, fold(sum16(ctx.b.u8, l.at, l.end, ps)));

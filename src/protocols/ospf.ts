@@ -17,7 +17,7 @@
  */
 import { ipv4ToString, ipv6ToString, readIpv6 } from '../core/addr.js';
 import { type Bytes, hex, latin1Text } from '../core/bytes.js';
-import { fold, pseudoFrom, sum16 } from '../core/checksum.js';
+import { fold, pseudoForBuild, pseudoForLayers, sum16 } from '../core/checksum.js';
 import { type Compiled, compileHeader } from '../core/compile.js';
 import {
   bytes,
@@ -754,8 +754,7 @@ export const ospf = defineProtocol<'ospf', OspfFields, OspfRest>({
       return fold(sum16(b.u8, l.start + 24, e, sum16(b.u8, l.start, l.start + 16))) === 0;
     }
     // RFC 5340 A.3.1: the IPv6 pseudo-header checksum, as for ICMPv6.
-    const ls = layers.map((x) => ({ name: x.protocol, fields: x.fields as Record<string, unknown> }));
-    const ps = pseudoFrom(ls, layers.indexOf(l), 89, f.packetLength);
+    const ps = pseudoForLayers(b.u8, layers, layers.indexOf(l), 89, f.packetLength);
     return ps === undefined || fold(sum16(b.u8, l.start, e, ps)) === 0;
   },
   derive: (_g, size) => ({ packetLength: size.header + size.payload }),
@@ -770,8 +769,7 @@ export const ospf = defineProtocol<'ospf', OspfFields, OspfRest>({
       ctx.b.dv.setUint16(l.at + 12, fold(sum16(u8, l.at + 24, e, sum16(u8, l.at, l.at + 16))));
       return;
     }
-    const ls = ctx.layers.map((x) => ({ name: x.protocol.name, fields: x.fields }));
-    const ps = pseudoFrom(ls, ctx.index, 89, e - l.at);
+    const ps = pseudoForBuild(u8, ctx.layers, ctx.index, 89, e - l.at);
     if (ps !== undefined) ctx.b.dv.setUint16(l.at + 12, fold(sum16(u8, l.at, e, ps)));
   },
   summary: (f) => `OSPFv${f.version} ${OSPF_MSG_TYPES[f.msg] ?? `type ${f.msg}`} from ${ipv4ToString(f.srcrouter)}`,

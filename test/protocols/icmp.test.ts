@@ -298,6 +298,58 @@ test('icmp: our decoding of built packets matches tshark', { skip: SKIP_NO_TSHAR
   }
 });
 
+test('icmp: RFC 4884 extensions decode as tshark decodes them', { skip: SKIP_NO_TSHARK }, () => {
+  const ext = encodeIcmpExtension([
+    { classNum: 1, cType: 1, data: bytes(0x03, 0xe8, 0x51, 0x01) },
+    // RFC 5837: role 2, ifIndex + IPv4 address + name "et0" + MTU.
+    { classNum: 2, cType: 0x8f, data: bytes(0, 0, 0, 42, 0, 1, 0, 0, 192, 0, 2, 9, 4, 101, 116, 48, 0, 0, 5, 220) },
+  ]);
+  const quoteOf = (len: number) => {
+    const q = new Uint8Array(128);
+    q.set(
+      build(ipv4.make({ src: DST, dst: SRC, len, ttl: 1 }), udp.make({ srcport: 40000, dstport: 33435, length: 8 })),
+    );
+    return q;
+  };
+  const pkts = [
+    build(...outer(), icmp.make({ type: 11, length: 32 }), quoteOf(28), ext),
+    build(...outer(), icmp.make({ type: 11 }), quoteOf(28), ext), // RFC 4884 §5.5 layout
+    build(...outer(), icmp.make({ type: 3, code: 3, length: 32 }), quoteOf(28), ext),
+  ];
+  const names = [
+    'icmp.ext.class',
+    'icmp.mpls.label',
+    'icmp.int_info.index',
+    'icmp.int_info.ipv4',
+    'icmp.int_info.name',
+    'icmp.int_info.mtu',
+  ];
+  const rows = tsharkFields(pkts, names);
+  for (const [i, p] of pkts.entries()) {
+    const f = analyse(p, { checksums: true });
+    assert.deepEqual(f.issues, []);
+    const o = details<IcmpDetails>(f, find(f, 'icmp')!, defaultRegistry)!.extension!.objects;
+    const mpls = (o[0].entries as { label: number }[])[0].label;
+    assert.deepEqual(
+      [
+        o.map((x) => x.classNum).join(','),
+        String(mpls),
+        String(o[1].ifIndex),
+        o[1].address,
+        o[1].ifName,
+        String(o[1].mtu),
+      ],
+      rows[i],
+    );
+  }
+  // tshark 4.0 (default preferences) looks for extensions only when the quoted datagram's own IP
+  // length is at most 128: with a Length attribute (RFC 4884 §4.1) the extension is there anyway.
+  const long = build(...outer(), icmp.make({ type: 11, length: 32 }), quoteOf(1500), ext);
+  assert.deepEqual(tsharkFields([long], ['icmp.type', 'icmp.ext.class']), [['11', '']]);
+  const lf = analyse(long);
+  assert.equal(details<IcmpDetails>(lf, find(lf, 'icmp')!, defaultRegistry)!.extension!.objects.length, 2);
+});
+
 test('icmp: oracle agreement on every corpus capture with ICMP', { skip: SKIP_NO_CORPUS }, () => {
   const names = ['icmp.type', 'icmp.code'];
   const files = filesWith(corpusFiles(), names);

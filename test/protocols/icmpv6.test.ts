@@ -400,10 +400,16 @@ test('icmpv6: PREF64 (RFC 8781) and router renumbering corpus captures decode fu
   }
 });
 
-test('icmpv6: checksums over a Routing header use the final destination (RFC 8200 §8.1)', { skip: SKIP_NO_CORPUS }, () => {
+test('icmpv6: checksums over a Routing header use the final destination (RFC 8200 §8.1)', {
+  skip: SKIP_NO_CORPUS,
+}, () => {
   const reg = corpusRegistry();
   let n = 0;
-  for (const file of ['tcpdump__ipv6-routing-header.pcap', 'tcpdump__ipv6-srh-ext-header.pcap', 'tcpdump__icmpv6.pcap']) {
+  for (const file of [
+    'tcpdump__ipv6-routing-header.pcap',
+    'tcpdump__ipv6-srh-ext-header.pcap',
+    'tcpdump__icmpv6.pcap',
+  ]) {
     for (const f of readFramesSync(corpusPath(file), { registry: reg, checksums: true })) {
       if (!find(f, 'icmpv6')) continue;
       n++;

@@ -337,6 +337,48 @@ const nbmaLimit: OptionHandler = {
   decode: (b, s, e) => (e - s < 1 ? { malformed: true } : { limit: b.u8[s] }),
 };
 
+/** FMIPv6 Link-layer Address (RFC 5568 §6.4.3): option code, then the address (a MAC on Ethernet). */
+const fmipLinkAddr: OptionHandler = {
+  name: 'link_layer_address',
+  decode: (b, s, e) => {
+    if (e - s < 1) return { malformed: true };
+    const v = linkAddr('lla').decode(b, s + 1, e) as { linkaddr: string };
+    return { optionCode: b.u8[s], linkaddr: v.linkaddr };
+  },
+};
+
+/** Neighbor Advertisement Acknowledgment (RFC 5568 §6.4.5): option code, status, then a new CoA if given. */
+const naAck: OptionHandler = {
+  name: 'neighbor_advertisement_ack',
+  decode: (b, s, e) =>
+    e - s < 6
+      ? { malformed: true }
+      : e - s >= 22
+        ? { optionCode: b.u8[s], status: b.u8[s + 1], newCoa: ip6(b, s + 6) }
+        : { optionCode: b.u8[s], status: b.u8[s + 1] },
+};
+
+/**
+ * PvD ID Router Advertisement (RFC 8801 §3.1): H, L, R flags, delay, sequence number, the PvD
+ * FQDN in DNS wire format; with R set, the rest holds a complete RA header and options.
+ */
+const pvdId: OptionHandler = {
+  name: 'pvd_id_router_advertisement',
+  decode: (b, s, e) => {
+    if (e - s < 4) return { malformed: true };
+    const w = b.dv.getUint16(s);
+    const names = dnsNames(b, s + 4, e);
+    return {
+      http: w >>> 15,
+      legacy: (w >>> 14) & 1,
+      raIncluded: (w >>> 13) & 1,
+      delay: w & 0x0f,
+      seq: b.dv.getUint16(s + 2),
+      fqdn: names[0] ?? '',
+    };
+  },
+};
+
 /** Experimental (RFC 4727 §5.1.8). */
 const experimental: OptionHandler = { name: 'experimental', decode: (b, s, e) => ({ data: hex(b.u8, s, e) }) };
 
@@ -358,6 +400,9 @@ export const ND_OPTION_HANDLERS: Readonly<Record<number, OptionHandler<any>>> = 
   15: trustAnchor,
   16: certificate,
   17: ipAddressPrefix,
+  19: fmipLinkAddr,
+  20: naAck,
+  21: pvdId,
   23: mapOption,
   24: routeInfo,
   25: rdnss,

@@ -118,6 +118,32 @@ test('icmpv6: neighbor solicitation and router advertisement with ND options', (
   assert.equal(o[7].nonce, '010203040506');
 });
 
+test('icmpv6: PvD ID (RFC 8801) and FMIPv6 options', () => {
+  const f = analyse(
+    build(
+      ...outer(),
+      icmpv6.make(
+        { type: 134 },
+        {
+          options: [
+            { kind: 21, data: bytes(0x80, 0x03, 0, 5, 3, 112, 118, 100, 3, 110, 101, 116, 0) },
+            { kind: 19, data: bytes(2, 0x02, 0, 0, 0, 0, 9) },
+          ],
+        },
+      ),
+    ),
+    { checksums: true },
+  );
+  assert.deepEqual(f.issues, []);
+  const o = opts(f).options!;
+  assert.equal(o[0].fqdn, 'pvd.net');
+  assert.equal(o[0].http, 1);
+  assert.equal(o[0].delay, 3);
+  assert.equal(o[0].seq, 5);
+  assert.equal(o[1].optionCode, 2);
+  assert.equal(o[1].linkaddr, '02:00:00:00:00:09');
+});
+
 test('icmpv6: an ND option of length 0 stops the list and is marked', () => {
   const f = analyse(build(...outer(), icmpv6.make({ type: 133 }), bytes(1, 0, 0, 0, 0, 0, 0, 0)));
   assert.deepEqual(f.issues, []);

@@ -66,11 +66,22 @@ export {
 } from './protocols/hpack.js';
 export { decodeContent, type Http1Details, type Http1Message } from './protocols/http1.js';
 export { type FrameDetail, frameBytes, type Http2Details, type Http2FrameSpec } from './protocols/http2.js';
+export type { IcmpDetails, IcmpFields } from './protocols/icmp.js';
+export {
+  decodeIcmpExtension,
+  encodeIcmpExtension,
+  type IcmpExtension,
+  type IcmpExtObject,
+  type IcmpExtObjectIn,
+} from './protocols/icmp-ext.js';
+export type { Icmpv6Details, Icmpv6Fields } from './protocols/icmpv6.js';
+export { ND_OPTION_HANDLERS } from './protocols/icmpv6-nd.js';
 export * from './protocols/index.js';
 export type { Ipv6Option } from './protocols/ipv6-opts.js';
 export type { RoutingCtx, RoutingHandler } from './protocols/ipv6-route.js';
 export type { MhDetails, MhTypeHandler } from './protocols/mh.js';
 export { upgradeKey } from './protocols/names/http.js';
+export { fillLsaChecksum, type OspfBodyIn, type OspfDetails, type OspfFields } from './protocols/ospf.js';
 export type { ConvKind, ConvRow } from './stages/conv.js';
 export type { FollowMode, FollowRecord } from './stages/follow.js';
 export type { Datagram, DatagramKey, DefragOptions, DefragStats } from './stages/ip-defrag.js';

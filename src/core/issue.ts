@@ -95,6 +95,9 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'ftp-data.gap': 'bytes missing in the transfer (counted in `missing`)',
   'ftp-data.midstream': 'the data connection was captured from the middle',
   'ftp-data.capped': 'more than 64 MiB: the rest is counted, not kept',
+  'ospf.version_unknown': 'OSPF version other than 2 (RFC 2328) or 3 (RFC 5340); the header is kept',
+  'ipx.length_too_small': 'IPX length shorter than the 30-byte header',
+  'ospf.packet_length_too_small': "OSPF packet length shorter than its version's header (24 or 16 bytes)",
 };
 
 export const NO_ISSUES: readonly Issue[] = Object.freeze([]);

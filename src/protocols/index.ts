@@ -13,12 +13,16 @@ import { geneve } from './geneve.js';
 import { hip } from './hip.js';
 import { http1 } from './http1.js';
 import { http2 } from './http2.js';
+import { icmp } from './icmp.js';
+import { icmpv6 } from './icmpv6.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
 import { ipv6Frag } from './ipv6-frag.js';
 import { hopopt, ipv6Opts } from './ipv6-opts.js';
 import { ipv6Route } from './ipv6-route.js';
+import { ipx } from './ipx.js';
 import { mh } from './mh.js';
+import { ospf } from './ospf.js';
 import { tcp } from './tcp.js';
 import { udp } from './udp.js';
 
@@ -38,6 +42,10 @@ export const builtins: readonly Protocol[] = Object.freeze([
   udpencap,
   mh,
   hip,
+  icmp,
+  icmpv6,
+  ospf,
+  ipx,
   // transport
   tcp,
   udp,
@@ -62,12 +70,16 @@ export {
   hopopt,
   http1,
   http2,
+  icmp,
+  icmpv6,
   ipv4,
   ipv6,
   ipv6Frag,
   ipv6Opts,
   ipv6Route,
+  ipx,
   mh,
+  ospf,
   tcp,
   udp,
   udpencap,

@@ -234,8 +234,9 @@ export class ConvCollector {
     }
   }
   transport(t: Transport, stream: number, l: Layer, f: Frame): void {
-    // tshark taps TCP after the whole header (options included) was read.
-    if (t.proto === 6 && !l.complete) return;
+    // tshark taps TCP after the whole header (options included) was read, and taps no header quoted
+    // in an ICMP error (such a header still gets its stream number).
+    if ((t.proto === 6 && !l.complete) || t.inError) return;
     const kind = t.proto === 6 ? 'tcp' : 'udp';
     for (const tab of this.tables) {
       if (tab.kind !== kind) continue;

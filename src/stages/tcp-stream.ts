@@ -12,7 +12,8 @@
  * - Out-of-order segments wait in a per-direction buffer. A hole is given up — the next buffered
  *   data is delivered with `gap` = the missing byte count — when the other side acknowledges past
  *   it (the receiver got bytes the capture lost, so they will not come again: Wireshark's rule),
- *   when the direction's buffer passes its cap, when the direction closes (FIN reached, RST), on
+ *   in a one-way capture when it stays open `holeTimeout` seconds, when the direction's buffer
+ *   passes its cap, when the direction closes (FIN reached, RST), on
  *   idle timeout, or at the end of input. Bytes claimed by the TCP length but cut by the capture's
  *   snap length are a hole too.
  * - Strict mode delivers only data contiguous from the start of the direction: after a known hole
@@ -43,9 +44,9 @@ export interface TcpReassemblyOptions {
   /** Connections tracked at once; past it the oldest is closed (default 1,000,000). */
   readonly maxConnections?: number;
   /**
-   * Seconds of capture time a hole may stay open while later data of its direction keeps coming
-   * (default 3: longer than usual retransmission timeouts). Covers one-way captures, where no ACK
-   * from the receiver ever says the bytes are lost.
+   * One-way captures (nothing from the peer, so no ACK ever says bytes were lost): seconds of capture
+   * time a hole may stay open while later data of its direction keeps coming (default 3, longer
+   * than usual retransmission timeouts). With the peer in the capture its ACKs decide instead.
    */
   readonly holeTimeout?: number;
 }
@@ -240,8 +241,9 @@ export class TcpReassembler {
       if (data.length > 0) this.stats.duplicate += data.length;
       return;
     }
-    // A hole nobody filled for holeTimeout seconds while the sender went on: lost in the capture.
-    if (h.pending.length > 0 && tsSec - h.holeSince >= this.holeTimeout) {
+    // One-way capture (nothing seen from the peer, so no ACK will ever tell): a hole nobody filled
+    // for holeTimeout seconds while the sender went on is lost in the capture.
+    if (h.pending.length > 0 && !other.started && tsSec - h.holeSince >= this.holeTimeout) {
       while (h.pending.length > 0) this.skipHole(c, dir, undefined);
     }
     let dseq = seq;

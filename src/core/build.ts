@@ -20,9 +20,13 @@ export function payload(data: Uint8Array | string): PayloadSpec {
   return { payload: typeof data === 'string' ? enc.encode(data) : data };
 }
 
+/** Octets of the fixed part: a table's minLen, or a hand-written protocol's encodingLength. */
+function fixedSize(p: Protocol, fields: Partial<unknown>): number {
+  return p.custom && p.encodingLength ? p.encodingLength(fields) : p.minLen;
+}
+
 function headerSize(p: Protocol, fields: Partial<unknown>, rest: unknown, reg: Registry): number {
-  if (p.custom) return p.encodingLength ? p.encodingLength(fields) : p.minLen;
-  let n = p.minLen;
+  let n = fixedSize(p, fields);
   if (rest !== undefined && p.rest?.encodingLength) n += p.rest.encodingLength(rest, fields, reg);
   return n;
 }
@@ -71,7 +75,8 @@ export function buildWith(reg: Registry, ...parts: Part[]): Uint8Array {
     const s = specs[i];
     const p = s.protocol;
     p.encode(b, at, fields[i]);
-    if (!p.custom && s.rest !== undefined && p.rest?.encode) p.rest.encode(b, at + p.minLen, s.rest, fields[i], reg);
+    // The variable tail follows the fixed part (for hand-written headers too: L2TP's AVPs).
+    if (s.rest !== undefined && p.rest?.encode) p.rest.encode(b, at + fixedSize(p, fields[i]), s.rest, fields[i], reg);
     built.push({
       protocol: p,
       fields: fields[i],

@@ -4,15 +4,44 @@
  */
 import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
+import { arp } from './arp.js';
 import { ethernet } from './ethernet.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
+import { l2tp, l2tpip } from './l2tp.js';
+import { llc, novell, snap } from './llc.js';
+import { loop, nullLoopback } from './null.js';
+import { ppp } from './ppp.js';
+import { ipcp, ipv6cp, lcp } from './ppp-cp.js';
+import { pppoed, pppoes } from './pppoe.js';
+import { raw } from './raw.js';
+import { sll, sll2 } from './sll.js';
 import { tcp } from './tcp.js';
 import { udp } from './udp.js';
+import { ieee8021ad, vlan } from './vlan.js';
 
 export const builtins: readonly Protocol[] = Object.freeze([
   // link
   ethernet,
+  sll,
+  sll2,
+  nullLoopback,
+  loop,
+  raw,
+  vlan,
+  ieee8021ad,
+  novell, // before llc: both are heuristics of the 'ieee802.3' table, tried in this order
+  llc,
+  snap,
+  arp,
+  ppp,
+  lcp,
+  ipcp,
+  ipv6cp,
+  pppoed,
+  pppoes,
+  l2tp,
+  l2tpip,
   // internet
   ipv4,
   ipv6,
@@ -24,4 +53,29 @@ export const builtins: readonly Protocol[] = Object.freeze([
 /** The registry every API uses unless given another. */
 export const defaultRegistry: Registry = createRegistry(builtins);
 
-export { ethernet, ipv4, ipv6, tcp, udp };
+export {
+  arp,
+  ethernet,
+  ieee8021ad,
+  ipcp,
+  ipv4,
+  ipv6,
+  ipv6cp,
+  l2tp,
+  l2tpip,
+  lcp,
+  llc,
+  loop,
+  novell,
+  nullLoopback,
+  ppp,
+  pppoed,
+  pppoes,
+  raw,
+  sll,
+  sll2,
+  snap,
+  tcp,
+  udp,
+  vlan,
+};

@@ -6,6 +6,7 @@ import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { arp } from './arp.js';
 import { ethernet } from './ethernet.js';
+import { geneve } from './geneve.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
 import { l2tp, l2tpip } from './l2tp.js';
@@ -42,6 +43,7 @@ export const builtins: readonly Protocol[] = Object.freeze([
   pppoes,
   l2tp,
   l2tpip,
+  geneve,
   // internet
   ipv4,
   ipv6,
@@ -56,6 +58,7 @@ export const defaultRegistry: Registry = createRegistry(builtins);
 export {
   arp,
   ethernet,
+  geneve,
   ieee8021ad,
   ipcp,
   ipv4,

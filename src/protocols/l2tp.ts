@@ -18,6 +18,7 @@ import { ipv4ToString } from '../core/addr.js';
 import { type Bytes, hex, latin1Text } from '../core/bytes.js';
 import {
   type Codec,
+  type ComputedField,
   defineProtocol,
   type FieldsOf,
   flag,
@@ -124,12 +125,14 @@ export const L2TP_AVP_NAMES: Readonly<Record<number, string>> = {
 export interface L2tpFields {
   /** The flags-and-version word (l2tp.flags); undefined for a v3 data message over IP, which has none. */
   readonly flags: number | undefined;
-  readonly type: number; // T: 1 control, 0 data
-  readonly lengthBit: number;
-  readonly seqBit: number;
-  readonly offsetBit: number;
-  readonly priority: number;
-  readonly version: number;
+  /** T (1 control, 0 data), L, S; O and P exist in v2 only. None of them in a v3 data message over IP,
+   *  which has no flags word (its version, 3, is implied by the encapsulation). */
+  readonly type: number | undefined;
+  readonly lengthBit: number | undefined;
+  readonly seqBit: number | undefined;
+  readonly offsetBit: number | undefined;
+  readonly priority: number | undefined;
+  readonly version: number | undefined;
   readonly length: number | undefined;
   /** v2 */
   readonly tunnel: number | undefined;
@@ -153,7 +156,15 @@ const bit = (w: number, m: number) => (w & m ? 1 : 0);
 function v3Control(b: Bytes, at: number, end: number, base: number, sid: number | undefined): L2tpFields | Need<L2tpFields> {
   const dv = b.dv;
   const w = dv.getUint16(at);
-  const head = { flags: w, type: bit(w, 0x8000), lengthBit: bit(w, 0x4000), seqBit: bit(w, 0x0800), offsetBit: 0, priority: 0, version: w & 0x0f };
+  const head = {
+    flags: w,
+    type: bit(w, 0x8000),
+    lengthBit: bit(w, 0x4000),
+    seqBit: bit(w, 0x0800),
+    offsetBit: undefined,
+    priority: undefined,
+    version: w & 0x0f,
+  };
   if (end - at < 12) return need(base + 12, head as Partial<L2tpFields>);
   const length = dv.getUint16(at + 2);
   const hdrLen = base + 12;
@@ -182,7 +193,15 @@ function decodeUdp(b: Bytes, at: number, end: number): L2tpFields | Need<L2tpFie
   if (version === 3) {
     if (T) return v3Control(b, at, end, 0, undefined);
     // RFC 3931 §4.1.2.1: T x x … Ver(3) | Reserved | Session ID
-    const head = { flags: w, type: 0, lengthBit: 0, seqBit: 0, offsetBit: 0, priority: 0, version };
+    const head = {
+      flags: w,
+      type: 0,
+      lengthBit: bit(w, 0x4000),
+      seqBit: bit(w, 0x0800),
+      offsetBit: undefined,
+      priority: undefined,
+      version,
+    };
     if (end - at < 8) return need(8, head as Partial<L2tpFields>);
     return {
       ...head,
@@ -273,12 +292,12 @@ function decodeIp(b: Bytes, at: number, end: number): L2tpFields | Need<L2tpFiel
   }
   return {
     flags: undefined,
-    type: 0,
-    lengthBit: 0,
-    seqBit: 0,
-    offsetBit: 0,
-    priority: 0,
-    version: 3,
+    type: undefined,
+    lengthBit: undefined,
+    seqBit: undefined,
+    offsetBit: undefined,
+    priority: undefined,
+    version: undefined,
     length: undefined,
     tunnel: undefined,
     session: undefined,
@@ -570,7 +589,7 @@ function flagsWord(f: Partial<L2tpFields>, version: number): number {
   if (f.flags !== undefined) return f.flags;
   const T = f.type ?? 0;
   // RFC 2661 §3.1: control messages MUST set L and S.
-  const L = f.lengthBit ?? (T || f.length !== undefined ? 1 : 0);
+  const L = f.lengthBit ?? (T || (version === 2 && f.length !== undefined) ? 1 : 0);
   const S = f.seqBit ?? (T || f.ns !== undefined ? 1 : 0);
   const O = f.offsetBit ?? (f.offset !== undefined ? 1 : 0);
   return (T << 15) | (L << 14) | (S << 11) | (O << 9) | ((f.priority ?? 0) << 8) | (version & 0x0f);
@@ -641,14 +660,33 @@ const header = {
 };
 
 /** RFC 2661 §3.1 / RFC 3931 §3.2: versions 2 and 3 only (1 is Cisco's L2F, RFC 2341). */
-const check = (f: L2tpFields) => (f.version !== 2 && f.version !== 3 ? 'l2tp.unknown_version' : undefined);
+const check = (f: L2tpFields) =>
+  f.version !== undefined && f.version !== 2 && f.version !== 3 ? 'l2tp.unknown_version' : undefined;
 
 const summary = (f: L2tpFields) =>
-  `L2TPv${f.version} ${f.type ? 'control' : 'data'}${
+  `L2TPv${f.version ?? 3} ${f.type ? 'control' : 'data'}${
     f.tunnel !== undefined ? ` tunnel ${f.tunnel} session ${f.session}` : ''
   }${f.ccid !== undefined ? ` ccid 0x${f.ccid.toString(16)}` : ''}${f.sid !== undefined && f.sid !== 0 ? ` session 0x${f.sid.toString(16)}` : ''}${
     f.ns !== undefined ? ` Ns ${f.ns} Nr ${f.nr}` : ''
   }`;
+
+/** Vendors whose AVP types tshark files under their own field (l2tp.avp.ciscotype …). */
+const VENDOR_TYPE_FIELDS: ReadonlySet<number> = new Set([9, 193, 3561, 4491]);
+
+/** AVP values tshark shows per AVP (one value per AVP, in order), decoded on request. */
+function avpField(pick: (a: L2tpAvp) => string | number | undefined): ComputedField {
+  return (l, fr, reg) => {
+    const f = l.fields as Partial<L2tpFields>;
+    if (f.type !== 1 || f.hdrLen === undefined) return undefined;
+    const out: (string | number)[] = [];
+    for (const a of decodeAvps(fr.bytes, l.start + f.hdrLen, l.hdrEnd, reg)) {
+      if (a.type < 0) continue;
+      const v = pick(a);
+      if (v !== undefined) out.push(v);
+    }
+    return out.length ? out : undefined;
+  };
+}
 
 const common = {
   layer: 'link' as const, // PyPCAPKit and issue 5 file L2TP with the link protocols it tunnels
@@ -661,6 +699,22 @@ const common = {
     f.type === 1 ? undefined : f.version === 2 ? { table: 'linktype', key: 9 } : undefined,
   handlers: {
     'l2tp.avp': Object.fromEntries(Object.entries(L2TP_AVP_HANDLERS).map(([k, h]) => [Number(k), h])),
+  },
+  computed: {
+    // tshark shows only M, H and the length of a hidden AVP.
+    'l2tp.avp.type': avpField((a) => (a.hidden || VENDOR_TYPE_FIELDS.has(a.vendorId) ? undefined : a.type)),
+    // Vendor AVPs' types are per-vendor fields in tshark (Cisco 9, Ericsson 193, Broadband Forum 3561, CableLabs 4491).
+    'l2tp.avp.ciscotype': avpField((a) => (!a.hidden && a.vendorId === 9 ? a.type : undefined)),
+    'l2tp.avp.ericssontype': avpField((a) => (!a.hidden && a.vendorId === 193 ? a.type : undefined)),
+    'l2tp.avp.broadbandtype': avpField((a) => (!a.hidden && a.vendorId === 3561 ? a.type : undefined)),
+    'l2tp.avp.cablelabstype': avpField((a) => (!a.hidden && a.vendorId === 4491 ? a.type : undefined)),
+    'l2tp.avp.vendor_id': avpField((a) => (a.hidden ? undefined : a.vendorId)),
+    'l2tp.avp.length': avpField((a) => a.length),
+    'l2tp.avp.mandatory': avpField((a) => (a.mandatory ? 1 : 0)),
+    'l2tp.avp.hidden': avpField((a) => (a.hidden ? 1 : 0)),
+    'l2tp.avp.message_type': avpField((a) =>
+      a.vendorId === 0 && a.type === 0 && !a.hidden ? (a.messageType as number | undefined) : undefined,
+    ),
   },
   summary,
 };
@@ -678,11 +732,12 @@ export const l2tp = defineProtocol<'l2tp', L2tpFields, readonly (L2tpAvp | L2tpA
   bind: { 'udp.port': [1701] },
   // Length counts the whole message from the flags word (RFC 2661 §3.1, RFC 3931 §3.2.1).
   payloadLen: (f, avail) => (f.length === undefined ? (f.type === 1 ? 0 : avail) : f.length - f.msgLen),
-  derive: (g, size) => {
-    const v = g.version ?? 2;
-    const T = g.type ?? 0;
-    return T === 1 || g.lengthBit === 1 || v === 3 ? { length: size.header + size.payload } : {};
-  },
+  // Length is filled when it is there: control messages (RFC 2661 §3.1 and RFC 3931 §3.2.1 require it)
+  // and v2 data messages built with the L bit. v3 data messages over UDP have none (§4.1.2.1).
+  derive: (g, size) =>
+    (g.type ?? 0) === 1 || ((g.version ?? 2) === 2 && (g.lengthBit === 1 || (g.flags ?? 0) & 0x4000))
+      ? { length: size.header + size.payload }
+      : {},
   ...common,
 });
 

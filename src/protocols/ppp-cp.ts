@@ -167,6 +167,21 @@ function controlProtocol<N extends string>(
     payloadLen: () => 0,
     derive: (_g, size) => ({ length: size.header }),
     handlers: { [`${name}.option`]: handlers },
+    computed: {
+      // Echo-Request/Reply, Discard-Request, Identification, Time-Remaining carry a magic number first.
+      [`${name}.magic_number`]: (l, fr) => {
+        const f = l.fields as Partial<PppCpFields>;
+        return f.code !== undefined && f.code >= 9 && f.code <= 13 && l.hdrEnd - l.start >= 8
+          ? `0x${fr.bytes.dv.getUint32(l.start + 4).toString(16).padStart(8, '0')}`
+          : undefined;
+      },
+      [`${name}.opt.type`]: (l, fr, reg) => {
+        const f = l.fields as Partial<PppCpFields>;
+        if (f.code === undefined || f.code < 1 || f.code > 4 || !l.complete) return undefined;
+        const opts = decodeTlv(spec, fr.bytes, l.start + 4, l.hdrEnd, reg);
+        return opts.length ? opts.map((o) => o.kind) : undefined;
+      },
+    },
     summary: (f) => `${alias} ${PPP_CP_CODES[f.code] ?? `code ${f.code}`} id ${f.identifier}`,
   });
 }

@@ -10,6 +10,7 @@
  */
 import { type Bytes, hex, utf8Text } from '../core/bytes.js';
 import { type Codec, defineProtocol, type FieldsOf, type OptionHandler, u8, u16 } from '../core/protocol.js';
+import type { Layer, RawFrame } from '../core/frame.js';
 import type { Registry } from '../core/registry.js';
 
 export const PPPOE_CODES: Readonly<Record<number, string>> = {
@@ -114,6 +115,14 @@ function decodeTags(b: Bytes, start: number, end: number, reg: Registry): PppoeT
   return out;
 }
 
+function tagValue(type: number, pick: (t: PppoeTag) => string) {
+  return (l: Layer, fr: RawFrame, reg: Registry): string[] | undefined => {
+    if (!l.complete) return undefined;
+    const t = decodeTags(fr.bytes, l.start + 6, l.hdrEnd, reg).filter((x) => x.type === type && !x.malformed);
+    return t.length ? t.map(pick) : undefined;
+  };
+}
+
 export interface PppoeTagIn {
   readonly type: number;
   readonly data?: Uint8Array | string;
@@ -160,6 +169,13 @@ export const pppoed = defineProtocol({
   payloadLen: () => 0,
   derive: (_g, size) => ({ payloadLength: size.header - 6 + size.payload }),
   handlers: { 'pppoed.tag': PPPOE_TAG_HANDLERS },
+  // tshark shows known tags under their own names (its pppoed.tag is only for unknown ones).
+  computed: {
+    'pppoed.tags.service_name': tagValue(0x0101, (t) => t.value as string),
+    'pppoed.tags.ac_name': tagValue(0x0102, (t) => t.value as string),
+    'pppoed.tags.host_uniq': tagValue(0x0103, (t) => t.data ?? ''),
+    'pppoed.tags.ac_cookie': tagValue(0x0104, (t) => t.data ?? ''),
+  },
   summary: (f) => `${PPPOE_CODES[f.code] ?? `code 0x${f.code.toString(16)}`} session 0x${f.sessionId.toString(16)}`,
 });
 

@@ -38,6 +38,11 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'ipv6.version_mismatch': 'IPv6 header whose version is not 6',
   'tcp.hdr_len_too_small': 'TCP data offset < 5 (RFC 9293 §3.1)',
   'udp.length_too_small': 'UDP length between 1 and 7 (RFC 768)',
+  'ethernet.bad_checksum': 'the Ethernet FCS the capture announces is not the CRC-32 of the frame (IEEE 802.3 §3.2.9)',
+  'l2tp.unknown_version': 'L2TP header whose version is neither 2 (RFC 2661) nor 3 (RFC 3931); 1 is Cisco L2F',
+  'lcp.length_too_small': 'LCP packet whose Length is below its 4-octet header (RFC 1661 §5)',
+  'ipcp.length_too_small': 'IPCP packet whose Length is below its 4-octet header (RFC 1332, RFC 1661 §5)',
+  'ipv6cp.length_too_small': 'IPV6CP packet whose Length is below its 4-octet header (RFC 5072, RFC 1661 §5)',
 };
 
 export const NO_ISSUES: readonly Issue[] = Object.freeze([]);

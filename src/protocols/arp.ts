@@ -15,7 +15,17 @@
  */
 import { ipv4ToString, macToString } from '../core/addr.js';
 import type { Bytes } from '../core/bytes.js';
-import { bytes, defineProtocol, type FieldsOf, ipv4Field, macField, need, type Span, u8, u16 } from '../core/protocol.js';
+import {
+  bytes,
+  defineProtocol,
+  type FieldsOf,
+  ipv4Field,
+  macField,
+  need,
+  type Span,
+  u8,
+  u16,
+} from '../core/protocol.js';
 import { ETHERTYPES } from './names/ethertypes.js';
 
 /** IANA arp-parameters "Operation Codes". */
@@ -241,7 +251,8 @@ export const arp = defineProtocol<'arp', ArpFields>({
     const who = (m: number | undefined, i: number | undefined) =>
       i !== undefined ? ipv4ToString(i) : m !== undefined ? macToString(m) : '?';
     const name = `${arpAlias(f.opcode)} ${ARP_OPCODES[f.opcode] ?? `opcode ${f.opcode}`}`;
-    if (f.opcode === 1) return `${name}: who has ${who(undefined, f.dstProtoIpv4)}? tell ${who(undefined, f.srcProtoIpv4)}`;
+    if (f.opcode === 1)
+      return `${name}: who has ${who(undefined, f.dstProtoIpv4)}? tell ${who(undefined, f.srcProtoIpv4)}`;
     if (f.opcode === 2) return `${name}: ${who(undefined, f.srcProtoIpv4)} is at ${who(f.srcHwMac, undefined)}`;
     return `${name}: ${who(f.srcHwMac, f.srcProtoIpv4)} → ${who(f.dstHwMac, f.dstProtoIpv4)}`;
   },

@@ -85,7 +85,8 @@ export const geneve = defineProtocol({
   headerLen: (f) => 8 + f.optLen,
   derive: (_g, size) => ({ optLen: size.header - 8 }),
   // 0x6558 (Transparent Ethernet Bridging) is a whole Ethernet frame; other types are EtherTypes.
-  next: (f): Next => (f.protoType === 0x6558 ? { table: 'linktype', key: 1 } : { table: 'ethertype', key: f.protoType }),
+  next: (f): Next =>
+    f.protoType === 0x6558 ? { table: 'linktype', key: 1 } : { table: 'ethertype', key: f.protoType },
   computed: {
     'geneve.option.class': (l, fr) =>
       l.complete && l.hdrEnd > l.start + 8

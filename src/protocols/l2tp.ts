@@ -153,7 +153,13 @@ export interface L2tpFields {
 const bit = (w: number, m: number) => (w & m ? 1 : 0);
 
 /** RFC 3931 §3.2.1: control header after `at` (flags word first), 12 octets. */
-function v3Control(b: Bytes, at: number, end: number, base: number, sid: number | undefined): L2tpFields | Need<L2tpFields> {
+function v3Control(
+  b: Bytes,
+  at: number,
+  end: number,
+  base: number,
+  sid: number | undefined,
+): L2tpFields | Need<L2tpFields> {
   const dv = b.dv;
   const w = dv.getUint16(at);
   const head = {
@@ -454,7 +460,10 @@ export const L2TP_AVP_HANDLERS: Readonly<Record<number, OptionHandler<any>>> = {
     name: 'message_digest', // RFC 3931 §5.4.1: digest type, then the digest
     decode: (b, s, e) => (e - s >= 1 ? { digestType: b.u8[s], digest: hex(b.u8, s + 1, e) } : { malformed: true }),
   },
-  60: { name: 'router_id', decode: (b, s, e) => (e - s >= 4 ? { routerId: ipv4ToString(b.dv.getUint32(s)) } : { malformed: true }) },
+  60: {
+    name: 'router_id',
+    decode: (b, s, e) => (e - s >= 4 ? { routerId: ipv4ToString(b.dv.getUint32(s)) } : { malformed: true }),
+  },
   61: u32v('assigned_control_connection_id', 'ccid'),
   62: {
     name: 'pseudowire_capabilities_list',
@@ -493,7 +502,16 @@ export function decodeAvps(b: Bytes, start: number, end: number, reg: Registry):
   let p = start;
   while (p < end) {
     if (p + 6 > end) {
-      out.push({ mandatory: false, hidden: false, length: end - p, vendorId: 0, type: -1, name: 'truncated', malformed: true, data: hex(b.u8, p, end) });
+      out.push({
+        mandatory: false,
+        hidden: false,
+        length: end - p,
+        vendorId: 0,
+        type: -1,
+        name: 'truncated',
+        malformed: true,
+        data: hex(b.u8, p, end),
+      });
       break;
     }
     const w = b.dv.getUint16(p);
@@ -505,7 +523,16 @@ export function decodeAvps(b: Bytes, start: number, end: number, reg: Registry):
     const h = reg.handler('l2tp.avp', avpKey(vendorId, type));
     const name = h?.name ?? (vendorId === 0 ? (L2TP_AVP_NAMES[type] ?? 'unknown') : 'vendor');
     if (length < 6 || p + length > end) {
-      out.push({ mandatory, hidden, length, vendorId, type, name, malformed: true, data: hex(b.u8, p + 6, Math.min(end, Math.max(p + 6, p + length))) });
+      out.push({
+        mandatory,
+        hidden,
+        length,
+        vendorId,
+        type,
+        name,
+        malformed: true,
+        data: hex(b.u8, p + 6, Math.min(end, Math.max(p + 6, p + length))),
+      });
       break;
     }
     const vs = p + 6;
@@ -695,8 +722,7 @@ const common = {
   // A control message's AVPs are its header (bounded by Length and the capture); data messages carry PPP.
   headerLen: (f: L2tpFields) => f.msgLen,
   lenSource: 'l2tp.length',
-  next: (f: L2tpFields) =>
-    f.type === 1 ? undefined : f.version === 2 ? { table: 'linktype', key: 9 } : undefined,
+  next: (f: L2tpFields) => (f.type === 1 ? undefined : f.version === 2 ? { table: 'linktype', key: 9 } : undefined),
   handlers: {
     'l2tp.avp': Object.fromEntries(Object.entries(L2TP_AVP_HANDLERS).map(([k, h]) => [Number(k), h])),
   },

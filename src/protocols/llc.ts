@@ -13,38 +13,38 @@ import { defineProtocol, type FieldsOf, flag, type Next, need, u8, u16, u24 } fr
 import { ETHERTYPES } from './names/ethertypes.js';
 
 /** SAPs whose protocols live in the EtherType table (IP: RFC 948/1042 §2; IPX: Novell 802.2). */
-export const SAP_ETHERTYPE: Readonly<Record<number, number>> = { 0x06: 0x0800, 0x10: 0x8137, 0xe0: 0x8137 };
+export const SAP_ETHERTYPE: Readonly<Record<number, number>> = { 6: 0x0800, 16: 0x8137, 224: 0x8137 };
 
 /** Well-known SAPs (IEEE RA "LLC SAP" list). */
 export const SAP_NAMES: Readonly<Record<number, string>> = {
-  0x00: 'NULL',
-  0x02: 'LLC sublayer management',
-  0x04: 'SNA path control',
-  0x06: 'IP',
-  0x0e: 'PROWAY network management',
-  0x42: 'Spanning Tree BPDU',
-  0x4e: 'EIA RS-511',
-  0x7e: 'X.25 PLP',
-  0x8e: 'PROWAY active station list',
-  0xaa: 'SNAP',
-  0xe0: 'NetWare',
-  0xf0: 'NetBIOS',
-  0xf4: 'LAN management',
-  0xf8: 'Remote program load',
-  0xfe: 'ISO network layer',
-  0xff: 'global',
+  0: 'NULL',
+  2: 'LLC sublayer management',
+  4: 'SNA path control',
+  6: 'IP',
+  14: 'PROWAY network management',
+  66: 'Spanning Tree BPDU',
+  78: 'EIA RS-511',
+  126: 'X.25 PLP',
+  142: 'PROWAY active station list',
+  170: 'SNAP',
+  224: 'NetWare',
+  240: 'NetBIOS',
+  244: 'LAN management',
+  248: 'Remote program load',
+  254: 'ISO network layer',
+  255: 'global',
 };
 
 /** U-format modifiers (control with the P/F bit cleared). */
 const U_NAMES: Readonly<Record<number, string>> = {
-  0x03: 'UI',
-  0x0f: 'DM',
-  0x43: 'DISC',
-  0x63: 'UA',
-  0x6f: 'SABME',
-  0x87: 'FRMR',
-  0xaf: 'XID',
-  0xe3: 'TEST',
+  3: 'UI',
+  15: 'DM',
+  67: 'DISC',
+  99: 'UA',
+  111: 'SABME',
+  135: 'FRMR',
+  175: 'XID',
+  227: 'TEST',
 };
 
 export interface LlcFields {
@@ -130,9 +130,7 @@ export const snap = defineProtocol({
   },
   bind: { 'llc.dsap': [0xaa] },
   next: (f) =>
-    carriesEthertype(f.oui)
-      ? { table: 'ethertype', key: f.pid }
-      : { table: 'snap.pid', key: f.oui * 0x10000 + f.pid }, // (OUI, PID) as one key: vendors register both
+    carriesEthertype(f.oui) ? { table: 'ethertype', key: f.pid } : { table: 'snap.pid', key: f.oui * 0x10000 + f.pid }, // (OUI, PID) as one key: vendors register both
   computed: {
     'llc.type': (l) => {
       const f = l.fields as { oui?: number; pid?: number };

@@ -59,7 +59,7 @@ function nullWord(b: Bytes, at: number): NullFields {
 }
 
 /** Building: the family for an inner protocol found through the EtherType table (IPv6 as BSD's 24). */
-const AF_OF_ETHERTYPE: Readonly<Record<number, number>> = { 0x0800: 2, 0x86dd: 24, 0x8137: 23, 0x809b: 16 };
+const AF_OF_ETHERTYPE: Readonly<Record<number, number>> = { 2048: 2, 34525: 24, 33079: 23, 32923: 16 };
 const familyFor = (f: Partial<NullFields>): number | undefined =>
   f.family ?? (f.type === undefined ? 2 : AF_OF_ETHERTYPE[f.type]);
 
@@ -93,7 +93,8 @@ export const nullLoopback = defineProtocol<'null', NullFields>({
   minLen: 4,
   decode(b, at, end) {
     if (end - at < 4) return need(4);
-    if (end - at >= 2 && b.u8[at] === 0xff && b.u8[at + 1] === 0x03) return { family: undefined, type: undefined, ppp: true };
+    if (end - at >= 2 && b.u8[at] === 0xff && b.u8[at + 1] === 0x03)
+      return { family: undefined, type: undefined, ppp: true };
     return nullWord(b, at);
   },
   // Built in little-endian host order, the common case (x86, ARM); an EtherType with no BSD family

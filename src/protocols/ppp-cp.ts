@@ -10,7 +10,15 @@
  */
 import { ipv4ToString } from '../core/addr.js';
 import { type Bytes, hex, latin1Text } from '../core/bytes.js';
-import { decodeTlv, emptyHandler, encodeTlv, type OptionIn, type TlvSpec, tlvLength, u16Handler } from '../core/options.js';
+import {
+  decodeTlv,
+  emptyHandler,
+  encodeTlv,
+  type OptionIn,
+  type TlvSpec,
+  tlvLength,
+  u16Handler,
+} from '../core/options.js';
 import { type Codec, defineProtocol, type FieldsOf, type OptionHandler, u8, u16 } from '../core/protocol.js';
 
 /** RFC 1661 §5 codes, RFC 1570 (12, 13) and RFC 1962 (14, 15). */
@@ -49,7 +57,9 @@ const ipv4Handler = (name: string): OptionHandler => ({
 const protoHandler = (name: string): OptionHandler => ({
   name,
   decode: (b, s, e) =>
-    e - s >= 2 ? { protocol: b.dv.getUint16(s), data: hex(b.u8, s + 2, e) } : { malformed: true, data: hex(b.u8, s, e) },
+    e - s >= 2
+      ? { protocol: b.dv.getUint16(s), data: hex(b.u8, s + 2, e) }
+      : { malformed: true, data: hex(b.u8, s, e) },
 });
 
 /** LCP options (IANA ppp-numbers "LCP Option Types"). */
@@ -172,7 +182,10 @@ function controlProtocol<N extends string>(
       [`${name}.magic_number`]: (l, fr) => {
         const f = l.fields as Partial<PppCpFields>;
         return f.code !== undefined && f.code >= 9 && f.code <= 13 && l.hdrEnd - l.start >= 8
-          ? `0x${fr.bytes.dv.getUint32(l.start + 4).toString(16).padStart(8, '0')}`
+          ? `0x${fr.bytes.dv
+              .getUint32(l.start + 4)
+              .toString(16)
+              .padStart(8, '0')}`
           : undefined;
       },
       [`${name}.opt.type`]: (l, fr, reg) => {

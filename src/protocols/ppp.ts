@@ -8,45 +8,45 @@
  * 0x86dd, …); the rest through the 'ppp.proto' table (LCP 0xC021, IPCP 0x8021: ppp-cp.ts).
  */
 import type { Bytes } from '../core/bytes.js';
-import { defineProtocol, type FieldsOf, need, type Next, u8, u16 } from '../core/protocol.js';
+import { defineProtocol, type FieldsOf, type Next, need, u8, u16 } from '../core/protocol.js';
 
 /** IANA PPP DLL protocol numbers (the common ones). */
 export const PPP_PROTOCOLS: Readonly<Record<number, string>> = {
-  0x0021: 'IPv4',
-  0x0023: 'OSI',
-  0x0029: 'AppleTalk',
-  0x002b: 'IPX',
-  0x002d: 'Van Jacobson compressed TCP/IP',
-  0x002f: 'Van Jacobson uncompressed TCP/IP',
-  0x0031: 'Bridging PDU',
-  0x003d: 'Multilink',
-  0x0057: 'IPv6',
-  0x00fd: 'Compressed datagram',
-  0x0281: 'MPLS unicast',
-  0x0283: 'MPLS multicast',
-  0x8021: 'IPCP',
-  0x8029: 'ATCP',
-  0x802b: 'IPXCP',
-  0x8031: 'BCP',
-  0x803d: 'MLCP',
-  0x8057: 'IPV6CP',
-  0x80fd: 'CCP',
-  0x8281: 'MPLSCP',
-  0xc021: 'LCP',
-  0xc023: 'PAP',
-  0xc025: 'LQR',
-  0xc223: 'CHAP',
-  0xc227: 'EAP',
+  33: 'IPv4',
+  35: 'OSI',
+  41: 'AppleTalk',
+  43: 'IPX',
+  45: 'Van Jacobson compressed TCP/IP',
+  47: 'Van Jacobson uncompressed TCP/IP',
+  49: 'Bridging PDU',
+  61: 'Multilink',
+  87: 'IPv6',
+  253: 'Compressed datagram',
+  641: 'MPLS unicast',
+  643: 'MPLS multicast',
+  32801: 'IPCP',
+  32809: 'ATCP',
+  32811: 'IPXCP',
+  32817: 'BCP',
+  32829: 'MLCP',
+  32855: 'IPV6CP',
+  33021: 'CCP',
+  33409: 'MPLSCP',
+  49185: 'LCP',
+  49187: 'PAP',
+  49189: 'LQR',
+  49699: 'CHAP',
+  49703: 'EAP',
 };
 
 /** PPP protocols whose packets are found in the EtherType table. */
 export const PPP_ETHERTYPE: Readonly<Record<number, number>> = {
-  0x0021: 0x0800,
-  0x0029: 0x809b,
-  0x002b: 0x8137,
-  0x0057: 0x86dd,
-  0x0281: 0x8847,
-  0x0283: 0x8848,
+  33: 0x0800,
+  41: 0x809b,
+  43: 0x8137,
+  87: 0x86dd,
+  641: 0x8847,
+  643: 0x8848,
 };
 
 export interface PppFields {

@@ -9,44 +9,44 @@
  *  |           LENGTH        |           payload …           |
  */
 import { type Bytes, hex, utf8Text } from '../core/bytes.js';
-import { type Codec, defineProtocol, type FieldsOf, type OptionHandler, u8, u16 } from '../core/protocol.js';
 import type { Layer, RawFrame } from '../core/frame.js';
+import { type Codec, defineProtocol, type FieldsOf, type OptionHandler, u8, u16 } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
 
 export const PPPOE_CODES: Readonly<Record<number, string>> = {
-  0x00: 'Session Data',
-  0x07: 'PADO',
-  0x09: 'PADI',
-  0x0a: 'PADG',
-  0x0b: 'PADC',
-  0x0c: 'PADQ',
-  0x19: 'PADR',
-  0x65: 'PADS',
-  0xa7: 'PADT',
-  0xd3: 'PADM',
-  0xd4: 'PADN',
+  0: 'Session Data',
+  7: 'PADO',
+  9: 'PADI',
+  10: 'PADG',
+  11: 'PADC',
+  12: 'PADQ',
+  25: 'PADR',
+  101: 'PADS',
+  167: 'PADT',
+  211: 'PADM',
+  212: 'PADN',
 };
 
 /** RFC 2516 Appendix A, RFC 4638 (PPP-Max-Payload), RFC 5578 (credits, metrics), RFC 4937, IANA. */
 export const PPPOE_TAG_NAMES: Readonly<Record<number, string>> = {
-  0x0000: 'End-Of-List',
-  0x0101: 'Service-Name',
-  0x0102: 'AC-Name',
-  0x0103: 'Host-Uniq',
-  0x0104: 'AC-Cookie',
-  0x0105: 'Vendor-Specific',
-  0x0106: 'Credits',
-  0x0107: 'Metrics',
-  0x0108: 'Sequence Number',
-  0x0109: 'Credit Scale Factor',
-  0x0110: 'Relay-Session-Id',
-  0x0111: 'HURL',
-  0x0112: 'MOTM',
-  0x0120: 'PPP-Max-Payload',
-  0x0121: 'IP_Route_Add',
-  0x0201: 'Service-Name-Error',
-  0x0202: 'AC-System-Error',
-  0x0203: 'Generic-Error',
+  0: 'End-Of-List',
+  257: 'Service-Name',
+  258: 'AC-Name',
+  259: 'Host-Uniq',
+  260: 'AC-Cookie',
+  261: 'Vendor-Specific',
+  262: 'Credits',
+  263: 'Metrics',
+  264: 'Sequence Number',
+  265: 'Credit Scale Factor',
+  272: 'Relay-Session-Id',
+  273: 'HURL',
+  274: 'MOTM',
+  288: 'PPP-Max-Payload',
+  289: 'IP_Route_Add',
+  513: 'Service-Name-Error',
+  514: 'AC-System-Error',
+  515: 'Generic-Error',
 };
 
 const text = (name: string): OptionHandler => ({ name, decode: (b, s, e) => ({ value: utf8Text(b.u8, s, e) }) });
@@ -57,22 +57,23 @@ const u16v = (name: string, key: string): OptionHandler => ({
 
 /** Tag handlers, keyed by TAG_TYPE (table 'pppoed.tag'). */
 export const PPPOE_TAG_HANDLERS: Readonly<Record<number, OptionHandler<any>>> = {
-  0x0101: text('service_name'),
-  0x0102: text('ac_name'),
-  0x0105: {
+  257: text('service_name'),
+  258: text('ac_name'),
+  261: {
     name: 'vendor_specific', // first four octets: 0x00 + the vendor's SMI enterprise number
-    decode: (b, s, e) => (e - s >= 4 ? { vendorId: b.dv.getUint32(s), data: hex(b.u8, s + 4, e) } : { malformed: true }),
+    decode: (b, s, e) =>
+      e - s >= 4 ? { vendorId: b.dv.getUint32(s), data: hex(b.u8, s + 4, e) } : { malformed: true },
   },
-  0x0106: {
+  262: {
     name: 'credits',
     decode: (b, s, e) => (e - s >= 4 ? { fcn: b.dv.getUint16(s), bcn: b.dv.getUint16(s + 2) } : { malformed: true }),
   },
-  0x0108: u16v('seq_num', 'sequence'),
-  0x0109: u16v('credit_scale', 'scale'),
-  0x0120: u16v('max_payload', 'maxPayload'),
-  0x0201: text('service_name_error'),
-  0x0202: text('ac_system_error'),
-  0x0203: text('generic_error'),
+  264: u16v('seq_num', 'sequence'),
+  265: u16v('credit_scale', 'scale'),
+  288: u16v('max_payload', 'maxPayload'),
+  513: text('service_name_error'),
+  514: text('ac_system_error'),
+  515: text('generic_error'),
 };
 
 export interface PppoeTag {

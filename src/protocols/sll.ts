@@ -176,7 +176,16 @@ export const sll = defineProtocol<'sll', SllFields>({
   decode(b, at, end) {
     if (end - at < 16) return need(16);
     const dv = b.dv;
-    return fields(b, at + 6, dv.getUint16(at), dv.getUint16(at + 2), dv.getUint16(at + 4), dv.getUint16(at + 14), undefined, undefined);
+    return fields(
+      b,
+      at + 6,
+      dv.getUint16(at),
+      dv.getUint16(at + 2),
+      dv.getUint16(at + 4),
+      dv.getUint16(at + 14),
+      undefined,
+      undefined,
+    );
   },
   encode(b, at, f) {
     const dv = b.dv;

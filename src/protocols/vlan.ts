@@ -54,8 +54,7 @@ const common = {
   derive: (given: Partial<VlanFields>, size: { payload: number }) =>
     given.etype === undefined && size.payload <= 1500 ? { etype: size.payload } : {},
   payloadLen: (f: VlanFields, avail: number) => (isLength(f.etype) ? f.etype : avail),
-  next: (f: VlanFields) =>
-    isLength(f.etype) ? { table: 'ieee802.3', key: 0 } : { table: 'ethertype', key: f.etype },
+  next: (f: VlanFields) => (isLength(f.etype) ? { table: 'ieee802.3', key: 0 } : { table: 'ethertype', key: f.etype }),
   summary: (f: VlanFields) =>
     `vid ${f.id} pcp ${f.priority}${f.dei ? ' dei' : ''} ${isLength(f.etype) ? `len ${f.etype}` : `type ${ETHERTYPES[f.etype] ?? hex4(f.etype)}`}`,
 };

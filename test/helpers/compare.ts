@@ -3,12 +3,13 @@
  * the corpus oracle (`oracleAgreement`) or tshark run on a capture a test wrote (`tsharkAgreement`).
  * Values are compared as the conformance tool does (hex numbers as numbers).
  */
+
+import { normalise } from '../../scripts/lib/conformance.js';
 import { fieldValues } from '../../src/api/fields.js';
 import { readFrames } from '../../src/api/read-frames.js';
 import type { Frame } from '../../src/core/frame.js';
 import type { Registry } from '../../src/core/registry.js';
 import { defaultRegistry } from '../../src/protocols/index.js';
-import { normalise } from '../../scripts/lib/conformance.js';
 import { corpusPath, oraclePackets } from './corpus.js';
 import { tsharkFields } from './tshark.js';
 
@@ -61,7 +62,11 @@ function tally(
 }
 
 /** Our values against the corpus oracle for `file`, for the oracle columns named in `names`. */
-export async function oracleAgreement(file: string, names: readonly string[], reg = defaultRegistry): Promise<Agreement> {
+export async function oracleAgreement(
+  file: string,
+  names: readonly string[],
+  reg = defaultRegistry,
+): Promise<Agreement> {
   const table = oraclePackets(file);
   const ifCol = table.col('frame.interface_id');
   const isNg = /\.pcapng$/.test(file) || table.rows.some((r) => r[ifCol] !== '');
@@ -94,6 +99,7 @@ export async function tsharkAgreement(
 /** "field: agree/compared" lines, for assertion messages. */
 export function describe(a: Agreement): string {
   const lines = [...a.fields].map(([k, [ok, n]]) => `${k}: ${ok}/${n}`);
-  for (const m of a.mismatches.slice(0, 10)) lines.push(`  frame ${m.frame} ${m.field}: ours=${m.ours} tshark=${m.theirs}`);
+  for (const m of a.mismatches.slice(0, 10))
+    lines.push(`  frame ${m.frame} ${m.field}: ours=${m.ours} tshark=${m.theirs}`);
   return lines.join('\n');
 }

@@ -16,7 +16,10 @@ function checkFrame(fr: Frame, len: number): void {
     assert.ok(i.at >= 0 && i.at <= len, `issue offset ${i.at} outside 0..${len}`);
   }
   for (const l of fr.layers) {
-    assert.ok(l.start <= l.hdrEnd && l.hdrEnd <= l.end && l.end <= len, `${l.protocol} ${l.start}/${l.hdrEnd}/${l.end}`);
+    assert.ok(
+      l.start <= l.hdrEnd && l.hdrEnd <= l.end && l.end <= len,
+      `${l.protocol} ${l.start}/${l.hdrEnd}/${l.end}`,
+    );
     // variable tails decode on request without throwing either
     details(fr, l, defaultRegistry);
   }

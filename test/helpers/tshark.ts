@@ -13,7 +13,11 @@ export const HAVE_TSHARK =
 export const SKIP_NO_TSHARK: string | false = HAVE_TSHARK ? false : 'tshark not installed';
 
 /** One row per packet; each cell is tshark's text ('' when absent). */
-export function tsharkFields(capture: Uint8Array, fields: readonly string[], extra: readonly string[] = []): string[][] {
+export function tsharkFields(
+  capture: Uint8Array,
+  fields: readonly string[],
+  extra: readonly string[] = [],
+): string[][] {
   const dir = mkdtempSync(join(tmpdir(), 'pcapkit-tshark-'));
   try {
     const file = join(dir, 'x.pcap');

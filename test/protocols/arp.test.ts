@@ -92,12 +92,35 @@ test('arp: a cut packet keeps the fixed fields and the addresses before the cut'
   );
 });
 
-test('arp against tshark on a capture we wrote: ARP, RARP, DRARP, InARP and odd address lengths', { skip: SKIP_NO_TSHARK }, async () => {
+test('arp against tshark on a capture we wrote: ARP, RARP, DRARP, InARP and odd address lengths', {
+  skip: SKIP_NO_TSHARK,
+}, async () => {
   const frames = [];
   for (let op = 1; op <= 9; op++) frames.push(build(eth(op === 3 || op === 4 ? 0x8035 : undefined), who(op)));
   frames.push(
-    build(eth(), arp.make({ hwType: 15, opcode: 8, srcHw: Uint8Array.of(0x18, 0x41), dstHw: Uint8Array.of(0, 0), srcProtoIpv4: ip('1.2.3.4'), dstProtoIpv4: 0 } as never)),
-    build(eth(), arp.make({ hwType: 6, protoType: 0x86dd, opcode: 1, srcHwMac: 1, srcProto: new Uint8Array(16), dstHwMac: 2, dstProto: new Uint8Array(16).fill(7) } as never)),
+    build(
+      eth(),
+      arp.make({
+        hwType: 15,
+        opcode: 8,
+        srcHw: Uint8Array.of(0x18, 0x41),
+        dstHw: Uint8Array.of(0, 0),
+        srcProtoIpv4: ip('1.2.3.4'),
+        dstProtoIpv4: 0,
+      } as never),
+    ),
+    build(
+      eth(),
+      arp.make({
+        hwType: 6,
+        protoType: 0x86dd,
+        opcode: 1,
+        srcHwMac: 1,
+        srcProto: new Uint8Array(16),
+        dstHwMac: 2,
+        dstProto: new Uint8Array(16).fill(7),
+      } as never),
+    ),
   );
   const a = await tsharkAgreement(writePcap(frames.map((data) => ({ data }))), [
     'eth.type',

@@ -5,8 +5,7 @@ import { fieldValues } from '../../src/api/fields.js';
 import { analyse, build, defaultRegistry, find, ip, mac, payload, writePcap, writePcapng } from '../../src/index.js';
 import { crc32, withFcs } from '../../src/protocols/ethernet.js';
 import { ethernet, ipv4, udp } from '../../src/protocols/index.js';
-import { framesOf, tsharkAgreement } from '../helpers/compare.js';
-import { oracleAgreement } from '../helpers/compare.js';
+import { framesOf, oracleAgreement, tsharkAgreement } from '../helpers/compare.js';
 import { SKIP_NO_CORPUS } from '../helpers/corpus.js';
 import { SKIP_NO_TSHARK, tsharkFields } from '../helpers/tshark.js';
 
@@ -110,18 +109,29 @@ test('802.3 length frames: eth.len instead of eth.type; 1501–1535 is invalid_l
 });
 
 test('eth.* oracle: 802.3 frames carry no eth.type (tcpdump ipx, MSTP BPDUs)', { skip: SKIP_NO_CORPUS }, async () => {
-  for (const file of ['tcpdump__ipx.pcap', 'tcpdump__MSTP_Intra-Region_BPDUs.pcap', 'pcapng-decoder__name_resolution_test.pcapng']) {
+  for (const file of [
+    'tcpdump__ipx.pcap',
+    'tcpdump__MSTP_Intra-Region_BPDUs.pcap',
+    'pcapng-decoder__name_resolution_test.pcapng',
+  ]) {
     const a = await oracleAgreement(file, ['eth.src', 'eth.dst', 'eth.type']);
     assert.equal(a.mismatches.length, 0, `${file}: ${JSON.stringify(a.mismatches.slice(0, 3))}`);
   }
 });
 
-test('eth.fcs on corpus files where tshark guesses an FCS: we agree wherever the CRC holds', { skip: SKIP_NO_CORPUS || SKIP_NO_TSHARK }, async () => {
+test('eth.fcs on corpus files where tshark guesses an FCS: we agree wherever the CRC holds', {
+  skip: SKIP_NO_CORPUS || SKIP_NO_TSHARK,
+}, async () => {
   const { corpusPath } = await import('../helpers/corpus.js');
   const { readFileSync } = await import('node:fs');
   let agree = 0;
   let tsharkOnly = 0;
-  for (const file of ['tcpdump__OSPFv2_Capture_FINAL.pcapng', 'scapy__netflowv9.pcap', 'zeek__tcp_options.pcap', 'tcpdump__dhcp-rfc4388.pcap']) {
+  for (const file of [
+    'tcpdump__OSPFv2_Capture_FINAL.pcapng',
+    'scapy__netflowv9.pcap',
+    'zeek__tcp_options.pcap',
+    'tcpdump__dhcp-rfc4388.pcap',
+  ]) {
     const cap = new Uint8Array(readFileSync(corpusPath(file)));
     const rows = tsharkFields(cap, ['eth.fcs', 'eth.fcs.status'], ['-o', 'eth.check_fcs:TRUE']);
     const frames = await framesOf(cap);

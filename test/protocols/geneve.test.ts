@@ -19,7 +19,12 @@ const inner = () => [
   udp.make({ srcport: 1, dstport: 2 }),
   payload('inner'),
 ];
-const withOpts = () => build(...outer(), geneve.make({ critical: 1, vni: 10 }, [{ class: 0, type: 0x80, data: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) }]), ...inner());
+const withOpts = () =>
+  build(
+    ...outer(),
+    geneve.make({ critical: 1, vni: 10 }, [{ class: 0, type: 0x80, data: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) }]),
+    ...inner(),
+  );
 const plain = () => build(...outer(), geneve.make({ vni: 11 }), ...inner());
 
 test('geneve: build → analyse, options decoded on request, inner Ethernet through the link-type table', () => {
@@ -52,8 +57,18 @@ test('geneve against tshark on a capture we wrote', { skip: SKIP_NO_TSHARK }, as
   assert.equal(a.mismatches.length, 0, describe(a));
 });
 
-test('geneve oracle: tcpdump geneve.pcap — the inner Ethernet header shows in eth.*', { skip: SKIP_NO_CORPUS }, async () => {
-  const a = await oracleAgreement('tcpdump__geneve.pcap', ['eth.src', 'eth.dst', 'eth.type', 'ip.src', 'ip.dst', 'tcp.srcport', 'udp.dstport']);
+test('geneve oracle: tcpdump geneve.pcap — the inner Ethernet header shows in eth.*', {
+  skip: SKIP_NO_CORPUS,
+}, async () => {
+  const a = await oracleAgreement('tcpdump__geneve.pcap', [
+    'eth.src',
+    'eth.dst',
+    'eth.type',
+    'ip.src',
+    'ip.dst',
+    'tcp.srcport',
+    'udp.dstport',
+  ]);
   assert.equal(a.mismatches.length, 0, describe(a));
   assert.equal(a.fields.get('eth.src')?.[0], 39);
 });

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fieldValues } from '../../src/api/fields.js';
 import { analyse, build, defaultRegistry, details, find, ip, mac, payload, writePcap } from '../../src/index.js';
-import { avpKey, type L2tpAvp } from '../../src/protocols/l2tp.js';
 import { ethernet, ipv4, l2tp, l2tpip, lcp, ppp, udp } from '../../src/protocols/index.js';
+import { avpKey, type L2tpAvp } from '../../src/protocols/l2tp.js';
 import { describe, oracleAgreement, tsharkAgreement } from '../helpers/compare.js';
 import { corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 import { fuzzLinktype } from '../helpers/fuzz.js';
@@ -40,9 +40,20 @@ const v2data = () =>
     lcp.make({ code: 9, identifier: 1 }, { magicNumber: 0x12345678 }),
   );
 const v3ctl = () =>
-  build(eth(), ip4(), u(), l2tp.make({ version: 3, type: 1, ccid: 0xabcdef01, ns: 1, nr: 2 }, [{ type: 0, mandatory: true, messageType: 10 }, { type: 63, sessionId: 77 }, { type: 68, pwType: 5 }]));
-const v3data = () => build(eth(), ip4(), u(), l2tp.make({ version: 3, type: 0, sid: 0x1234 }), payload('an ethernet frame, say.....'));
-const ipCtl = () => build(eth(), ip4(), l2tpip.make({ type: 1, ccid: 5, ns: 3, nr: 4 }, [{ type: 0, mandatory: true, messageType: 6 }]));
+  build(
+    eth(),
+    ip4(),
+    u(),
+    l2tp.make({ version: 3, type: 1, ccid: 0xabcdef01, ns: 1, nr: 2 }, [
+      { type: 0, mandatory: true, messageType: 10 },
+      { type: 63, sessionId: 77 },
+      { type: 68, pwType: 5 },
+    ]),
+  );
+const v3data = () =>
+  build(eth(), ip4(), u(), l2tp.make({ version: 3, type: 0, sid: 0x1234 }), payload('an ethernet frame, say.....'));
+const ipCtl = () =>
+  build(eth(), ip4(), l2tpip.make({ type: 1, ccid: 5, ns: 3, nr: 4 }, [{ type: 0, mandatory: true, messageType: 6 }]));
 const ipData = () => build(eth(), ip4(), l2tpip.make({ type: 0, sid: 0x42 }), payload('abcdefgh'.repeat(4)));
 
 test('l2tp v2 control: flags, optional fields and AVPs decoded on request', () => {
@@ -51,7 +62,15 @@ test('l2tp v2 control: flags, optional fields and AVPs decoded on request', () =
   const l = find(f, 'l2tp')!;
   assert.equal(l.fields.flags, 0xc802);
   assert.deepEqual(
-    [l.fields.type, l.fields.lengthBit, l.fields.seqBit, l.fields.offsetBit, l.fields.version, l.fields.tunnel, l.fields.ns],
+    [
+      l.fields.type,
+      l.fields.lengthBit,
+      l.fields.seqBit,
+      l.fields.offsetBit,
+      l.fields.version,
+      l.fields.tunnel,
+      l.fields.ns,
+    ],
     [1, 1, 1, 0, 2, 0, 0],
   );
   assert.equal(l.fields.length, l.end - l.start);
@@ -59,7 +78,16 @@ test('l2tp v2 control: flags, optional fields and AVPs decoded on request', () =
   const avps = details<L2tpAvp[]>(f, l, defaultRegistry)!;
   assert.deepEqual(
     avps.map((a) => a.name),
-    ['message_type', 'protocol_version', 'host_name', 'assigned_tunnel_id', 'receive_window_size', 'framing_capabilities', 'vendor', 'random_vector'],
+    [
+      'message_type',
+      'protocol_version',
+      'host_name',
+      'assigned_tunnel_id',
+      'receive_window_size',
+      'framing_capabilities',
+      'vendor',
+      'random_vector',
+    ],
   );
   assert.equal(avps[0].messageName, 'SCCRQ');
   assert.equal(avps[2].value, 'lac.example');
@@ -88,7 +116,10 @@ test('l2tp v2 data: length, sequence, offset padding and priority; PPP inside', 
     ['ethernet', 'ipv4', 'udp', 'l2tp', 'ppp', 'lcp'],
   );
   const l = find(f, 'l2tp')!;
-  assert.deepEqual([l.fields.flags, l.fields.offset, l.fields.hdrLen, l.fields.priority], [0x4b02, 3, 2 + 2 + 4 + 4 + 2 + 3, 1]);
+  assert.deepEqual(
+    [l.fields.flags, l.fields.offset, l.fields.hdrLen, l.fields.priority],
+    [0x4b02, 3, 2 + 2 + 4 + 4 + 2 + 3, 1],
+  );
   assert.deepEqual(fieldValues(f, 'lcp.magic_number', defaultRegistry), ['0x12345678']);
 });
 
@@ -166,7 +197,9 @@ test('l2tp against tshark on a capture we wrote (v2, v3 over UDP and IP)', { ski
   assert.equal(a.fields.get('l2tp.version')?.[0], 5); // a v3 data message over IP has no version field
 });
 
-test('l2tp oracle and tshark: dpkt nb6-http (real L2TPv2 over PPPoE) and the fuzzed avp-overflow file', { skip: SKIP_NO_CORPUS }, async () => {
+test('l2tp oracle and tshark: dpkt nb6-http (real L2TPv2 over PPPoE) and the fuzzed avp-overflow file', {
+  skip: SKIP_NO_CORPUS,
+}, async () => {
   for (const file of ['dpkt__nb6-http.pcap', 'tcpdump__l2tp-avp-overflow.pcap']) {
     const a = await oracleAgreement(file, ['l2tp.version', 'l2tp.type', 'udp.srcport', 'ip.src']);
     assert.equal(a.mismatches.filter((m) => m.field.startsWith('l2tp')).length, 0, `${file}\n${describe(a)}`);

@@ -26,7 +26,10 @@ const LINK_FIELDS = [
   'l2tp.type',
 ];
 
-test('link fields agree with the tshark oracle on ≥ 99.5% of values, field by field', { skip: SKIP_NO_CORPUS, timeout: 600_000 }, async () => {
+test('link fields agree with the tshark oracle on ≥ 99.5% of values, field by field', {
+  skip: SKIP_NO_CORPUS,
+  timeout: 600_000,
+}, async () => {
   const total = new Map<string, [number, number]>();
   const bad: string[] = [];
   for (const file of corpusFiles()) {
@@ -50,18 +53,26 @@ test('link fields agree with the tshark oracle on ≥ 99.5% of values, field by 
   }
 });
 
-test('every corpus capture reads to the end with no decoder exception', { skip: SKIP_NO_CORPUS, timeout: 600_000 }, async () => {
+test('every corpus capture reads to the end with no decoder exception', {
+  skip: SKIP_NO_CORPUS,
+  timeout: 600_000,
+}, async () => {
   const rows = new Map(manifest().map((r) => [r.file, r]));
   for (const file of corpusFiles()) {
     const frames = await framesOf(corpusPath(file));
-    const bugs = frames.flatMap((f) => f.issues.filter((i) => i.kind === 'bug').map((i) => `${f.n}: ${i.code} ${i.message}`));
+    const bugs = frames.flatMap((f) =>
+      f.issues.filter((i) => i.kind === 'bug').map((i) => `${f.n}: ${i.code} ${i.message}`),
+    );
     assert.deepEqual(bugs, [], file);
     const want = Number.parseInt(rows.get(file)?.frames ?? '', 10);
     if (Number.isFinite(want) && !/pcapng/.test(file)) assert.equal(frames.length, want, file);
   }
 });
 
-test('mutated corpus frames of every link type we decode never throw', { skip: SKIP_NO_CORPUS, timeout: 600_000 }, async () => {
+test('mutated corpus frames of every link type we decode never throw', {
+  skip: SKIP_NO_CORPUS,
+  timeout: 600_000,
+}, async () => {
   const files = [
     'dpkt__nb6-http.pcap',
     'tcpdump__l2tp-avp-overflow.pcap',

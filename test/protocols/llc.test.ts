@@ -71,7 +71,9 @@ test('snap: RFC 1042 (OUI 0) carries an EtherType; other OUIs go to snap.pid', (
   );
   assert.deepEqual(fieldValues(f, 'llc.type', defaultRegistry), ['0x0800']);
   assert.deepEqual(fieldValues(f, 'eth.type', defaultRegistry), []);
-  const cdp = analyse(build(eth(), llc.make({ dsap: 0xaa, ssap: 0xaa }), snap.make({ oui: 0x00000c, pid: 0x2000 }), payload('cdp')));
+  const cdp = analyse(
+    build(eth(), llc.make({ dsap: 0xaa, ssap: 0xaa }), snap.make({ oui: 0x00000c, pid: 0x2000 }), payload('cdp')),
+  );
   assert.deepEqual(fieldValues(cdp, 'llc.pid', defaultRegistry), ['0x2000']);
   assert.equal(cdp.layers.length, 3);
 });
@@ -98,18 +100,39 @@ test('llc/snap against tshark on a capture we wrote', { skip: SKIP_NO_TSHARK }, 
     build(eth(), llc.make({ dsap: 0x42, ssap: 0x42 }), payload(new Uint8Array(40))),
     build(eth(), llc.make({ dsap: 0xf0, ssap: 0xf1, control: 0x130a }), payload(new Uint8Array(40))),
     build(eth(), llc.make({ dsap: 0xf0, ssap: 0xf0, control: 0x0201 }), payload(new Uint8Array(40))),
-    build(eth(), llc.make({ dsap: 0xaa, ssap: 0xaa }), snap.make({ oui: 0, pid: 0x0800 }), ipv4.make({ src: ip('10.1.1.1'), dst: ip('10.1.1.2') }), udp.make({ srcport: 1, dstport: 2 }), payload('abc')),
-    build(eth(), llc.make({ dsap: 0xaa, ssap: 0xaa }), snap.make({ oui: 0x00000c, pid: 0x2000 }), payload(new Uint8Array(40))),
+    build(
+      eth(),
+      llc.make({ dsap: 0xaa, ssap: 0xaa }),
+      snap.make({ oui: 0, pid: 0x0800 }),
+      ipv4.make({ src: ip('10.1.1.1'), dst: ip('10.1.1.2') }),
+      udp.make({ srcport: 1, dstport: 2 }),
+      payload('abc'),
+    ),
+    build(
+      eth(),
+      llc.make({ dsap: 0xaa, ssap: 0xaa }),
+      snap.make({ oui: 0x00000c, pid: 0x2000 }),
+      payload(new Uint8Array(40)),
+    ),
     build(eth(), llc.make({ dsap: 0x42, ssap: 0x43, control: 0x13 }), payload(new Uint8Array(40))),
   ];
-  const a = await tsharkAgreement(
-    writePcap(frames.map((data) => ({ data }))),
-    ['eth.len', 'eth.type', 'llc.dsap', 'llc.ssap', 'llc.control', 'llc.oui', 'llc.type', 'ip.src', 'udp.dstport'],
-  );
+  const a = await tsharkAgreement(writePcap(frames.map((data) => ({ data }))), [
+    'eth.len',
+    'eth.type',
+    'llc.dsap',
+    'llc.ssap',
+    'llc.control',
+    'llc.oui',
+    'llc.type',
+    'ip.src',
+    'udp.dstport',
+  ]);
   assert.equal(a.mismatches.length, 0, describe(a));
 });
 
-test('llc oracle: frames tshark shows with llc (and ipx) have an llc layer, others none', { skip: SKIP_NO_CORPUS }, async () => {
+test('llc oracle: frames tshark shows with llc (and ipx) have an llc layer, others none', {
+  skip: SKIP_NO_CORPUS,
+}, async () => {
   let checked = 0;
   for (const file of [
     'tcpdump__ipx.pcap',

@@ -9,7 +9,11 @@ import { SKIP_NO_CORPUS } from '../helpers/corpus.js';
 import { fuzzLinktype } from '../helpers/fuzz.js';
 import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
 
-const v4 = () => [ipv4.make({ src: ip('127.0.0.1'), dst: ip('127.0.0.1') }), udp.make({ srcport: 1, dstport: 2 }), payload('lo')];
+const v4 = () => [
+  ipv4.make({ src: ip('127.0.0.1'), dst: ip('127.0.0.1') }),
+  udp.make({ srcport: 1, dstport: 2 }),
+  payload('lo'),
+];
 const v6 = () => [ipv6.make({ src: ip6('::1'), dst: ip6('::1') }), udp.make({ srcport: 1, dstport: 2 }), payload('lo')];
 const body4 = () => build(...v4());
 
@@ -80,10 +84,26 @@ test('null/loop against tshark on captures we wrote', { skip: SKIP_NO_TSHARK }, 
     withHeader([7, 0, 0, 0], body4()),
     build(ppp.make({ address: 0xff, protocol: 0x21 }), ...v4()),
   ];
-  const a = await tsharkAgreement(writePcap(nul.map((data) => ({ data })), { linktype: 0 }), names);
+  const a = await tsharkAgreement(
+    writePcap(
+      nul.map((data) => ({ data })),
+      { linktype: 0 },
+    ),
+    names,
+  );
   assert.equal(a.mismatches.length, 0, describe(a));
-  const lp = [build(loop.make({ family: 2 }), ...v4()), build(loop.make({ family: 24 }), ...v6()), build(loop.make({ family: 28 }), ...v6())];
-  const b = await tsharkAgreement(writePcap(lp.map((data) => ({ data })), { linktype: 108 }), names);
+  const lp = [
+    build(loop.make({ family: 2 }), ...v4()),
+    build(loop.make({ family: 24 }), ...v6()),
+    build(loop.make({ family: 28 }), ...v6()),
+  ];
+  const b = await tsharkAgreement(
+    writePcap(
+      lp.map((data) => ({ data })),
+      { linktype: 108 },
+    ),
+    names,
+  );
   assert.equal(b.mismatches.length, 0, describe(b));
   assert.equal(b.fields.get('null.family')?.[0], 3);
 });

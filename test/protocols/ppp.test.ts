@@ -13,7 +13,14 @@ const eth = () => ethernet.make({ src: mac('e0:a1:d7:18:c2:73'), dst: mac('00:17
 const ip4 = () => ipv4.make({ src: ip('10.0.0.1'), dst: ip('10.0.0.2') });
 
 test('pppoes → ppp → ipv4: session stage, PPP without address/control, payload bounded by LENGTH', () => {
-  const bytes = build(eth(), pppoes.make({ code: 0, sessionId: 0x1234 }), ppp.make({ protocol: 0x0021 }), ip4(), udp.make({ srcport: 53, dstport: 53 }), payload('dns'));
+  const bytes = build(
+    eth(),
+    pppoes.make({ code: 0, sessionId: 0x1234 }),
+    ppp.make({ protocol: 0x0021 }),
+    ip4(),
+    udp.make({ srcport: 53, dstport: 53 }),
+    payload('dns'),
+  );
   const padded = new Uint8Array(bytes.length + 10);
   padded.set(bytes);
   const f = analyse(padded, { checksums: true });
@@ -31,7 +38,14 @@ test('pppoes → ppp → ipv4: session stage, PPP without address/control, paylo
 });
 
 test('ppp: HDLC-like address/control, protocol-field compression, IPv6 and control protocols', () => {
-  const hdlc = analyse(build(ppp.make({ address: 0xff, protocol: 0x0057 }), ipv6.make({ src: ip6('fe80::1'), dst: ip6('ff02::1') }), udp.make({})), { linktype: 9 });
+  const hdlc = analyse(
+    build(
+      ppp.make({ address: 0xff, protocol: 0x0057 }),
+      ipv6.make({ src: ip6('fe80::1'), dst: ip6('ff02::1') }),
+      udp.make({}),
+    ),
+    { linktype: 9 },
+  );
   assert.deepEqual(
     hdlc.layers.map((l) => l.protocol),
     ['ppp', 'ipv6', 'udp'],
@@ -42,17 +56,18 @@ test('ppp: HDLC-like address/control, protocol-field compression, IPv6 and contr
   assert.equal(find(pfc, 'ppp')?.fields.hdrLen, 1);
   assert.equal(pfc.layers[1].protocol, 'ipv4');
   // LCP Configure-Request with options, decoded on request
-  const opts = [
-    { kind: 1, mru: 1492 },
-    { kind: 5, magicNumber: 0xdeadbeef },
-    { kind: 7 },
-    { kind: 8 },
-  ];
-  const cr = analyse(build(ppp.make({ protocol: 0xc021 }), lcp.make({ code: 1, identifier: 7 }, { options: opts })), { linktype: 9 });
+  const opts = [{ kind: 1, mru: 1492 }, { kind: 5, magicNumber: 0xdeadbeef }, { kind: 7 }, { kind: 8 }];
+  const cr = analyse(build(ppp.make({ protocol: 0xc021 }), lcp.make({ code: 1, identifier: 7 }, { options: opts })), {
+    linktype: 9,
+  });
   assert.deepEqual(cr.issues, []);
   const l = find(cr, 'lcp')!;
   assert.equal(l.fields.length, 4 + 4 + 6 + 2 + 2);
-  const d = details<{ options: { kind: number; name: string; mru?: number; magicNumber?: number }[] }>(cr, l, defaultRegistry)!;
+  const d = details<{ options: { kind: number; name: string; mru?: number; magicNumber?: number }[] }>(
+    cr,
+    l,
+    defaultRegistry,
+  )!;
   assert.deepEqual(
     d.options.map((o) => o.name),
     ['mru', 'magic_number', 'pfc', 'acfc'],
@@ -60,10 +75,22 @@ test('ppp: HDLC-like address/control, protocol-field compression, IPv6 and contr
   assert.equal(d.options[0].mru, 1492);
   assert.deepEqual(fieldValues(cr, 'lcp.opt.type', defaultRegistry), ['1', '5', '7', '8']);
   // IPCP and IPV6CP through the 'ppp.proto' table
-  const ic = analyse(build(ppp.make({ protocol: 0x8021 }), ipcp.make({ code: 1 }, { options: [{ kind: 3, data: Uint8Array.of(10, 0, 0, 9) }] })), { linktype: 9 });
+  const ic = analyse(
+    build(
+      ppp.make({ protocol: 0x8021 }),
+      ipcp.make({ code: 1 }, { options: [{ kind: 3, data: Uint8Array.of(10, 0, 0, 9) }] }),
+    ),
+    { linktype: 9 },
+  );
   const ico = details<{ options: { name: string; address?: string }[] }>(ic, find(ic, 'ipcp')!, defaultRegistry)!;
   assert.deepEqual(ico.options[0], { kind: 3, name: 'ip_address', length: 6, address: '10.0.0.9' });
-  const v6 = analyse(build(ppp.make({ protocol: 0x8057 }), ipv6cp.make({ code: 2 }, { options: [{ kind: 1, data: '0011223344556677' }] })), { linktype: 9 });
+  const v6 = analyse(
+    build(
+      ppp.make({ protocol: 0x8057 }),
+      ipv6cp.make({ code: 2 }, { options: [{ kind: 1, data: '0011223344556677' }] }),
+    ),
+    { linktype: 9 },
+  );
   assert.equal(find(v6, 'ipv6cp')?.fields.code, 2);
 });
 
@@ -92,15 +119,67 @@ test('pppoed: discovery tags, decoded on request', () => {
   assert.deepEqual(fieldValues(f, 'pppoed.tags.host_uniq', defaultRegistry), ['01020304']);
 });
 
-test('ppp family against tshark on a capture we wrote (PPPoE discovery/session, PFC, LCP, IPCP)', { skip: SKIP_NO_TSHARK }, async () => {
+test('ppp family against tshark on a capture we wrote (PPPoE discovery/session, PFC, LCP, IPCP)', {
+  skip: SKIP_NO_TSHARK,
+}, async () => {
   const frames = [
-    build(ethernet.make({ dst: mac('ff:ff:ff:ff:ff:ff') }), pppoed.make({ code: 0x09 }, [{ type: 0x0101, data: 'isp' }, { type: 0x0103, data: Uint8Array.of(9, 9) }])),
+    build(
+      ethernet.make({ dst: mac('ff:ff:ff:ff:ff:ff') }),
+      pppoed.make({ code: 0x09 }, [
+        { type: 0x0101, data: 'isp' },
+        { type: 0x0103, data: Uint8Array.of(9, 9) },
+      ]),
+    ),
     build(eth(), pppoed.make({ code: 0x65, sessionId: 0x0042 }, [{ type: 0x0102, data: 'ac' }])),
-    build(eth(), pppoes.make({ sessionId: 0x42 }), ppp.make({ protocol: 0xc021 }), lcp.make({ code: 1, identifier: 3 }, { options: [{ kind: 1, mru: 1492 }, { kind: 5, magicNumber: 7 }] })),
-    build(eth(), pppoes.make({ sessionId: 0x42 }), ppp.make({ protocol: 0xc021 }), lcp.make({ code: 9, identifier: 4 }, { magicNumber: 0xcafebabe })),
-    build(eth(), pppoes.make({ sessionId: 0x42 }), ppp.make({ protocol: 0x8021 }), ipcp.make({ code: 3, identifier: 5 }, { options: [{ kind: 3, data: Uint8Array.of(10, 1, 2, 3) }, { kind: 129, data: Uint8Array.of(8, 8, 8, 8) }] })),
-    build(eth(), pppoes.make({ sessionId: 0x42 }), ppp.make({ protocol: 0x0021 }), ip4(), udp.make({ srcport: 1, dstport: 2 }), payload('x')),
-    build(eth(), pppoes.make({ sessionId: 0x42 }), ppp.make({ protocol: 0x0057 }), ipv6.make({ src: ip6('2001:db8::1'), dst: ip6('2001:db8::2') }), udp.make({})),
+    build(
+      eth(),
+      pppoes.make({ sessionId: 0x42 }),
+      ppp.make({ protocol: 0xc021 }),
+      lcp.make(
+        { code: 1, identifier: 3 },
+        {
+          options: [
+            { kind: 1, mru: 1492 },
+            { kind: 5, magicNumber: 7 },
+          ],
+        },
+      ),
+    ),
+    build(
+      eth(),
+      pppoes.make({ sessionId: 0x42 }),
+      ppp.make({ protocol: 0xc021 }),
+      lcp.make({ code: 9, identifier: 4 }, { magicNumber: 0xcafebabe }),
+    ),
+    build(
+      eth(),
+      pppoes.make({ sessionId: 0x42 }),
+      ppp.make({ protocol: 0x8021 }),
+      ipcp.make(
+        { code: 3, identifier: 5 },
+        {
+          options: [
+            { kind: 3, data: Uint8Array.of(10, 1, 2, 3) },
+            { kind: 129, data: Uint8Array.of(8, 8, 8, 8) },
+          ],
+        },
+      ),
+    ),
+    build(
+      eth(),
+      pppoes.make({ sessionId: 0x42 }),
+      ppp.make({ protocol: 0x0021 }),
+      ip4(),
+      udp.make({ srcport: 1, dstport: 2 }),
+      payload('x'),
+    ),
+    build(
+      eth(),
+      pppoes.make({ sessionId: 0x42 }),
+      ppp.make({ protocol: 0x0057 }),
+      ipv6.make({ src: ip6('2001:db8::1'), dst: ip6('2001:db8::2') }),
+      udp.make({}),
+    ),
   ];
   const a = await tsharkAgreement(writePcap(frames.map((data) => ({ data }))), [
     'eth.type',
@@ -137,7 +216,9 @@ test('ppp family against tshark on a capture we wrote (PPPoE discovery/session, 
   assert.equal(b.mismatches.length, 0, describe(b));
 });
 
-test('ppp family against tshark on dpkt nb6-http (PPPoE, L2TP, PPP, LCP)', { skip: SKIP_NO_CORPUS || SKIP_NO_TSHARK }, async () => {
+test('ppp family against tshark on dpkt nb6-http (PPPoE, L2TP, PPP, LCP)', {
+  skip: SKIP_NO_CORPUS || SKIP_NO_TSHARK,
+}, async () => {
   const a = await tsharkAgreement(new Uint8Array(readFileSync(corpusPath('dpkt__nb6-http.pcap'))), [
     'pppoe.version',
     'pppoe.type',
@@ -159,8 +240,18 @@ test('ppp family against tshark on dpkt nb6-http (PPPoE, L2TP, PPP, LCP)', { ski
 
 test('fuzz: mutated PPPoE / PPP / LCP frames', () => {
   fuzzLinktype(1, [
-    build(eth(), pppoes.make({}), ppp.make({ protocol: 0xc021 }), lcp.make({ code: 1 }, { options: [{ kind: 1, mru: 1 }] })),
+    build(
+      eth(),
+      pppoes.make({}),
+      ppp.make({ protocol: 0xc021 }),
+      lcp.make({ code: 1 }, { options: [{ kind: 1, mru: 1 }] }),
+    ),
     build(eth(), pppoed.make({ code: 9 }, [{ type: 0x0101, data: 'x' }])),
   ]);
-  fuzzLinktype(9, [build(ppp.make({ address: 0xff, protocol: 0x8021 }), ipcp.make({ code: 2 }, { options: [{ kind: 3, data: '0a000001' }] }))]);
+  fuzzLinktype(9, [
+    build(
+      ppp.make({ address: 0xff, protocol: 0x8021 }),
+      ipcp.make({ code: 2 }, { options: [{ kind: 3, data: '0a000001' }] }),
+    ),
+  ]);
 });

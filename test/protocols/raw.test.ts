@@ -7,8 +7,20 @@ import { corpusPath, oraclePackets, SKIP_NO_CORPUS } from '../helpers/corpus.js'
 import { fuzzLinktype } from '../helpers/fuzz.js';
 import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
 
-const p4 = () => build(raw.make(), ipv4.make({ src: ip('10.0.0.1'), dst: ip('10.0.0.2') }), udp.make({ srcport: 53, dstport: 53 }), payload('dns'));
-const p6 = () => build(raw.make(), ipv6.make({ src: ip6('2001:db8::1'), dst: ip6('2001:db8::2') }), udp.make({ srcport: 53, dstport: 53 }), payload('dns'));
+const p4 = () =>
+  build(
+    raw.make(),
+    ipv4.make({ src: ip('10.0.0.1'), dst: ip('10.0.0.2') }),
+    udp.make({ srcport: 53, dstport: 53 }),
+    payload('dns'),
+  );
+const p6 = () =>
+  build(
+    raw.make(),
+    ipv6.make({ src: ip6('2001:db8::1'), dst: ip6('2001:db8::2') }),
+    udp.make({ srcport: 53, dstport: 53 }),
+    payload('dns'),
+  );
 
 test('raw: the version nibble picks IPv4 or IPv6, under LINKTYPE_RAW (101) and DLT_RAW (12)', () => {
   for (const lt of [101, 12]) {
@@ -38,7 +50,11 @@ test('raw: the version nibble picks IPv4 or IPv6, under LINKTYPE_RAW (101) and D
 
 test('raw against tshark on captures we wrote', { skip: SKIP_NO_TSHARK }, async () => {
   for (const lt of [101, 12]) {
-    const a = await tsharkAgreement(writePcap([{ data: p4() }, { data: p6() }], { linktype: lt }), ['ip.src', 'ipv6.src', 'udp.srcport']);
+    const a = await tsharkAgreement(writePcap([{ data: p4() }, { data: p6() }], { linktype: lt }), [
+      'ip.src',
+      'ipv6.src',
+      'udp.srcport',
+    ]);
     assert.equal(a.mismatches.length, 0, describe(a));
     assert.equal(a.fields.get('udp.srcport')?.[0], 2);
   }
@@ -58,8 +74,11 @@ test('raw oracle: every corpus capture with LINKTYPE_RAW / DLT_RAW', { skip: SKI
     // and every frame tshark calls raw has our raw layer first
     const t = oraclePackets(file);
     const frames = await framesOf(corpusPath(file));
-    for (const [i, row] of t.rows.filter((r) => r[t.col('frame.interface_id')] !== '' || !file.endsWith('pcapng')).entries()) {
-      if (row[t.col('frame.protocols')].startsWith('raw:')) assert.equal(frames[i].layers[0]?.protocol, 'raw', `${file} ${i + 1}`);
+    for (const [i, row] of t.rows
+      .filter((r) => r[t.col('frame.interface_id')] !== '' || !file.endsWith('pcapng'))
+      .entries()) {
+      if (row[t.col('frame.protocols')].startsWith('raw:'))
+        assert.equal(frames[i].layers[0]?.protocol, 'raw', `${file} ${i + 1}`);
     }
   }
 });

@@ -36,7 +36,9 @@ test('vlan: build → analyse, QinQ stack, PCP and DEI independent (PyPCAPKit de
 });
 
 test('ieee8021ad: S-tag then C-tag (0x88a8 → 0x8100) and the old 0x9100 tag', () => {
-  const f = analyse(build(eth(), ieee8021ad.make({ id: 200, priority: 3 }), vlan.make({ id: 2001 }), arp.make({ opcode: 1 })));
+  const f = analyse(
+    build(eth(), ieee8021ad.make({ id: 200, priority: 3 }), vlan.make({ id: 2001 }), arp.make({ opcode: 1 })),
+  );
   assert.deepEqual(f.issues, []);
   assert.deepEqual(
     f.layers.map((l) => l.protocol),
@@ -67,11 +69,23 @@ test('vlan: an 802.3 length inside the tag goes to LLC and bounds the payload', 
   assert.equal(f.layers[2].protocol, 'llc');
 });
 
-test('vlan against tshark on a capture we wrote (C-tag, S-tag, 0x9100, 802.3 inside, every PCP/DEI)', { skip: SKIP_NO_TSHARK }, async () => {
+test('vlan against tshark on a capture we wrote (C-tag, S-tag, 0x9100, 802.3 inside, every PCP/DEI)', {
+  skip: SKIP_NO_TSHARK,
+}, async () => {
   const frames: Uint8Array[] = [];
   for (let pcp = 0; pcp < 8; pcp++)
-    frames.push(build(eth(), vlan.make({ priority: pcp, dei: pcp & 1, id: 100 + pcp }), ip4(), udp.make({}), payload('x'.repeat(20))));
-  frames.push(build(eth(), ieee8021ad.make({ id: 300, priority: 5, dei: 1 }), vlan.make({ id: 7 }), ip4(), udp.make({})));
+    frames.push(
+      build(
+        eth(),
+        vlan.make({ priority: pcp, dei: pcp & 1, id: 100 + pcp }),
+        ip4(),
+        udp.make({}),
+        payload('x'.repeat(20)),
+      ),
+    );
+  frames.push(
+    build(eth(), ieee8021ad.make({ id: 300, priority: 5, dei: 1 }), vlan.make({ id: 7 }), ip4(), udp.make({})),
+  );
   frames.push(build(eth(), ieee8021ad.make({ id: 301 }), ip4(), udp.make({}), payload('y'.repeat(30))));
   frames.push(build(ethernet.make({ type: 0x9100 }), vlan.make({ id: 9 }), vlan.make({ id: 10 }), ip4(), udp.make({})));
   frames.push(build(eth(), vlan.make({ id: 11 }), llc.make({ dsap: 0x42, ssap: 0x42 }), payload(new Uint8Array(40))));
@@ -116,7 +130,9 @@ test('vlan oracle: every corpus capture with VLAN tags', { skip: SKIP_NO_CORPUS 
   assert.ok(compared > 150);
 });
 
-test('vlan oracle beyond the table: vlan.priority / vlan.dei on zeek vlan-pcp-dei against tshark', { skip: SKIP_NO_CORPUS || SKIP_NO_TSHARK }, async () => {
+test('vlan oracle beyond the table: vlan.priority / vlan.dei on zeek vlan-pcp-dei against tshark', {
+  skip: SKIP_NO_CORPUS || SKIP_NO_TSHARK,
+}, async () => {
   const { readFileSync } = await import('node:fs');
   const { corpusPath } = await import('../helpers/corpus.js');
   const a = await tsharkAgreement(new Uint8Array(readFileSync(corpusPath('zeek__vlan-pcp-dei.pcapng'))), [
@@ -131,6 +147,12 @@ test('vlan oracle beyond the table: vlan.priority / vlan.dei on zeek vlan-pcp-de
 test('fuzz: mutated VLAN / QinQ frames', () => {
   fuzzLinktype(1, [
     build(eth(), vlan.make({ id: 1 }), vlan.make({ id: 2 }), ip4(), udp.make({}), payload('abc')),
-    build(eth(), ieee8021ad.make({ id: 3 }), vlan.make({ id: 4 }), llc.make({ dsap: 0xaa, ssap: 0xaa }), payload(new Uint8Array(8))),
+    build(
+      eth(),
+      ieee8021ad.make({ id: 3 }),
+      vlan.make({ id: 4 }),
+      llc.make({ dsap: 0xaa, ssap: 0xaa }),
+      payload(new Uint8Array(8)),
+    ),
   ]);
 });

@@ -38,7 +38,6 @@ export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
 export { ARP_HW_TYPES, ARP_OPCODES, type ArpFields, arpAlias } from './protocols/arp.js';
 export { crc32, fcsOf, withFcs } from './protocols/ethernet.js';
-export type { GeneveOption, GeneveOptionIn } from './protocols/geneve.js';
 export * from './protocols/index.js';
 export { avpKey, decodeAvps, type L2tpAvp, type L2tpAvpIn, type L2tpFields } from './protocols/l2tp.js';
 export { type LlcFields, SAP_NAMES } from './protocols/llc.js';

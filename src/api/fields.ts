@@ -59,6 +59,7 @@ export function fieldIndex(reg: Registry): Map<string, FieldRef[]> {
   for (const [name, fn] of Object.entries(FRAME_FIELDS)) add(name, { kind: 'frame', fn });
   for (const p of reg.protocols) {
     for (const [key, field] of Object.entries(p.header)) {
+      if (field.tshark === '-') continue; // shown under another name by a computed entry
       add(field.tshark ?? `${p.abbrev}.${snake(key)}`, { kind: 'header', protocol: p, key, field });
     }
     for (const [name, fn] of Object.entries(p.computed ?? {})) add(name, { kind: 'computed', protocol: p, fn });

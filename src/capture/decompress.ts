@@ -59,7 +59,8 @@ async function* gunzip(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Arra
   const z = createGunzip();
   const r = Readable.from(src).pipe(z);
   try {
-    for await (const c of r) yield c as Uint8Array;
+    for await (const c of r)
+      yield new Uint8Array((c as Buffer).buffer, (c as Buffer).byteOffset, (c as Buffer).byteLength);
   } catch (e) {
     throw new PcapkitError('ERR_DECOMPRESS', `gzip: ${(e as Error).message}`, { cause: e });
   } finally {

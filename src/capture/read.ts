@@ -5,6 +5,7 @@
  * before it has been yielded.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Bytes } from '../core/bytes.js';
 import { PcapkitError } from '../core/errors.js';
 import type { RawFrame } from '../core/frame.js';
@@ -63,6 +64,10 @@ export function readCapture(input: Input, opts: ReadOptions = {}): CaptureReader
     let parser: (RecordParser & { setBase(n: number): void }) | undefined;
     try {
       if (signal?.aborted) throw abortError(signal);
+      if (typeof input === 'string' && input !== '-' && isPlainCaptureFile(input)) {
+        yield* plainFile(input, opts, (i) => resolveInfo(i));
+        return;
+      }
       const u = await unwrap(rawChunks(input, opts));
       if (u.format !== 'pcap' && u.format !== 'pcapng') {
         // drain nothing more; close the source
@@ -107,6 +112,90 @@ export function readCapture(input: Input, opts: ReadOptions = {}): CaptureReader
   }
 
   return { name, info, batches };
+}
+
+/**
+ * Plain capture files: the next chunk's read is started before the current one is parsed, so disk
+ * (a thread-pool read) and parsing overlap. Each buffer keeps `HEADROOM` bytes free in front, where the
+ * previous chunk's unparsed tail (a record cut by the chunk boundary) is copied: no chunk is copied whole.
+ */
+const HEADROOM = 64 * 1024;
+
+async function* plainFile(
+  path: string,
+  opts: ReadOptions,
+  onInfo: (i: CaptureInfo) => void,
+): AsyncGenerator<readonly RawFrame[], void, undefined> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new PcapkitError('ERR_IO', `cannot open ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  const size = opts.chunkSize ?? DEFAULT_CHUNK;
+  let pos = 0;
+  const readNext = (): Promise<{ buf: Uint8Array; n: number }> => {
+    const buf = new Uint8Array(HEADROOM + size);
+    const at = pos;
+    pos += size;
+    return fh.read(buf, HEADROOM, size, at).then(
+      (r) => ({ buf, n: r.bytesRead }),
+      (e) => {
+        throw new PcapkitError('ERR_IO', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
+      },
+    );
+  };
+  let pending: Promise<{ buf: Uint8Array; n: number }> | undefined;
+  try {
+    let parser: (RecordParser & { setBase(n: number): void }) | undefined;
+    let left: Uint8Array | undefined;
+    let consumed = 0;
+    let told = false;
+    pending = readNext();
+    for (;;) {
+      if (opts.signal?.aborted) throw abortError(opts.signal);
+      const { buf, n }: { buf: Uint8Array; n: number } = await pending;
+      pending = n === size ? readNext() : undefined;
+      if (n === 0) break;
+      const keep = left?.length ?? 0;
+      let view: Uint8Array;
+      if (keep === 0) view = buf.subarray(HEADROOM, HEADROOM + n);
+      else if (keep <= HEADROOM) {
+        buf.set(left!, HEADROOM - keep);
+        view = buf.subarray(HEADROOM - keep, HEADROOM + n);
+      } else {
+        view = new Uint8Array(keep + n); // a record larger than the headroom: merge by copying
+        view.set(left!, 0);
+        view.set(buf.subarray(HEADROOM, HEADROOM + n), keep);
+      }
+      const total = view.length;
+      if (!parser) {
+        const fmt = detect(view);
+        if (fmt !== 'pcap' && fmt !== 'pcapng') throw notCapture(path, fmt);
+        parser = parserFor(fmt, newInfo(fmt, []), opts);
+      }
+      const b = new Bytes(view);
+      const out: RawFrame[] = [];
+      parser.setBase(consumed);
+      const at = parser.parse(b, 0, total, out);
+      consumed += at;
+      left = at < total ? view.slice(at, total) : undefined;
+      if (!told && (parser.info.pcap || parser.info.sections.length)) {
+        told = true;
+        onInfo(parser.info);
+      }
+      if (out.length) yield out;
+      if (parser.error) throw parser.error;
+      if (!pending) break;
+    }
+    if (!parser) throw notCapture(path, 'unknown');
+    onInfo(parser.info);
+    const err = parser.finish(consumed, left?.length ?? 0);
+    if (err) throw err;
+  } finally {
+    await pending?.catch(() => {});
+    await fh.close();
+  }
 }
 
 /**

@@ -17,7 +17,7 @@ export interface FieldOptions {
   readonly names?: Readonly<Record<number, string>>;
   /** Value used when building and the caller gave none. */
   readonly default?: number;
-  /** tshark field name, only when it is not `${abbrev}.${snake(key)}`. */
+  /** tshark field name, only when it is not `${abbrev}.${snake(key)}`; '-' when a `computed` entry shows it. */
   readonly tshark?: string;
   /** Human label for the tree view; defaults to the key. */
   readonly label?: string;

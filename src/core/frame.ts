@@ -90,12 +90,25 @@ export interface Frame extends RawFrame {
   readonly messages?: readonly unknown[];
 }
 
+/**
+ * Names that stand for several protocols, as PyPCAPKit's `IP` matches IPv4 and IPv6 and `HTTP` both
+ * versions: `find(frame, 'ip')` is the outermost IPv4 or IPv6 layer.
+ */
+export const GROUPS: Readonly<Record<string, readonly string[]>> = {
+  ip: ['ipv4', 'ipv6'],
+  ipsec: ['ah', 'esp'],
+  http: ['http1', 'http2'],
+  arp: ['arp', 'rarp', 'inarp', 'drarp'],
+};
+
 /** The layer named `name` (first match, outermost first), typed through LayerMap. */
 export function find<K extends KnownName>(frame: Frame, name: K): Layer<K, LayerMap[K]> | undefined;
 export function find(frame: Frame, name: string): Layer | undefined;
 export function find(frame: Frame, name: string): Layer | undefined {
   const ls = frame.layers;
   for (let i = 0; i < ls.length; i++) if (ls[i].protocol === name) return ls[i];
+  const g = GROUPS[name];
+  if (g !== undefined) for (let i = 0; i < ls.length; i++) if (g.includes(ls[i].protocol)) return ls[i];
   return undefined;
 }
 
@@ -103,7 +116,8 @@ export function find(frame: Frame, name: string): Layer | undefined {
 export function findAll<K extends KnownName>(frame: Frame, name: K): Layer<K, LayerMap[K]>[];
 export function findAll(frame: Frame, name: string): Layer[];
 export function findAll(frame: Frame, name: string): Layer[] {
-  return frame.layers.filter((l) => l.protocol === name);
+  const g = GROUPS[name];
+  return frame.layers.filter((l) => l.protocol === name || (g !== undefined && g.includes(l.protocol)));
 }
 
 /** PyPCAPKit's `'IPv4' in frame`. */

@@ -37,6 +37,7 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'ip.len_too_small': 'IPv4 total length smaller than the header',
   'ipv6.version_mismatch': 'IPv6 header whose version is not 6',
   'tcp.hdr_len_too_small': 'TCP data offset < 5 (RFC 9293 §3.1)',
+  'geneve.unknown_version': 'GENEVE version other than 0 (RFC 8926 §3.4)',
   'udp.length_too_small': 'UDP length between 1 and 7 (RFC 768)',
   'ethernet.bad_checksum': 'the Ethernet FCS the capture announces is not the CRC-32 of the frame (IEEE 802.3 §3.2.9)',
   'l2tp.unknown_version': 'L2TP header whose version is neither 2 (RFC 2661) nor 3 (RFC 3931); 1 is Cisco L2F',

@@ -4,7 +4,7 @@
  */
 import type { Bytes } from './bytes.js';
 import { type Compiled, compileHeader, type Decode, type DecodePartial, type Encode } from './compile.js';
-import type { Header } from './fields.js';
+import type { FieldsOfHeader, Header } from './fields.js';
 import type { Layer, LayerKind, RawFrame } from './frame.js';
 import type { IssueCode } from './issue.js';
 import type { Registry } from './registry.js';
@@ -169,6 +169,15 @@ export type DetailsOf<P> = P extends Protocol<string, any, infer D> ? D : never;
 
 const RANKS: Readonly<Record<string, number>> = { link: 0, internet: 1, transport: 2, application: 3 };
 
+/** A table-declared protocol: its field types come from the header table. */
+export function defineProtocol<N extends string, const H extends Header, D = any>(
+  def: ProtocolDef<N, FieldsOfHeader<H>, D> & { readonly header: H; readonly decode?: undefined },
+): Protocol<N, FieldsOfHeader<H>, D>;
+/** A hand-written protocol: `decode` gives the field type. */
+export function defineProtocol<N extends string, F, D = any>(
+  def: ProtocolDef<N, F, D> & { readonly decode: (b: Bytes, at: number, end: number) => F | Need<F> },
+): Protocol<N, F, D>;
+export function defineProtocol<N extends string, F = any, D = any>(def: ProtocolDef<N, F, D>): Protocol<N, F, D>;
 export function defineProtocol<N extends string, F = any, D = any>(def: ProtocolDef<N, F, D>): Protocol<N, F, D> {
   let compiled: Compiled<F>;
   let custom = false;

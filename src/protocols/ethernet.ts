@@ -27,11 +27,12 @@ export const ethernet = defineProtocol({
   header: {
     dst: macField(0),
     src: macField(6),
-    // The raw Length/Type field. tshark splits it into eth.type / eth.len (computed below), so a
-    // length never shows as an EtherType.
-    type: u16(12, { base: 'hex', names: ETHERTYPES, tshark: 'eth.lentype' }),
+    // eth.type for Ethernet II, eth.len for 802.3: one field on the wire, two names in tshark (computed
+    // below), so a length never shows as an EtherType.
+    type: u16(12, { base: 'hex', names: ETHERTYPES, tshark: '-' }),
   },
-  bind: { linktype: [1] },
+  // 0x6558 Transparent Ethernet Bridging (RFC 1701): Ethernet inside GRE, GENEVE and the like.
+  bind: { linktype: [1], ethertype: [0x6558] },
   selector: { table: 'ethertype', field: 'type' },
   // 802.3: the length field bounds the payload; the rest is padding or trailer (not an issue).
   payloadLen: (f, avail) => (isLength(f.type) ? f.type : avail),

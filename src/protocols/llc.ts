@@ -126,7 +126,7 @@ export const snap = defineProtocol({
   header: {
     oui: u24(0, { base: 'hex', tshark: 'llc.oui' }),
     // tshark shows the protocol id as llc.type (an EtherType) under OUI 0, else as llc.pid.
-    pid: u16(3, { base: 'hex', tshark: 'llc.snap_pid' }),
+    pid: u16(3, { base: 'hex', tshark: '-' }),
   },
   bind: { 'llc.dsap': [0xaa] },
   next: (f) =>

@@ -21,14 +21,14 @@ import { ETHERTYPES } from './names/ethertypes.js';
 const isLength = (t: number) => t <= 1500;
 const hex4 = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
 
-/** The TCI + type table; `abbrev` names the tshark fields of the raw Length/Type word. */
-function tagHeader(abbrev: string) {
+/** The TCI + type table, shared by the C-tag and the S-tag. */
+function tagHeader() {
   return {
     priority: u16(0, { mask: 0xe000 }), // PCP, IEEE 802.1Q §6.9.3 (0 is "best effort", 1 "background")
     // DEI (ex-CFI) is its own bit (§9.6). PyPCAPKit derived it from PCP (`dei = bool(pcp)`); not here.
     dei: u16(0, { mask: 0x1000, base: 'bool' }),
     id: u16(0, { mask: 0x0fff }), // VID; 0 = priority tag only, 0xFFF reserved
-    etype: u16(2, { base: 'hex', names: ETHERTYPES, tshark: `${abbrev}.lentype` }),
+    etype: u16(2, { base: 'hex', names: ETHERTYPES, tshark: '-' }), // shown as type or len (computed)
   } satisfies Header;
 }
 
@@ -64,7 +64,7 @@ export const vlan = defineProtocol<'vlan', VlanFields>({
   abbrev: 'vlan',
   alias: 'VLAN',
   title: '802.1Q Virtual LAN',
-  header: tagHeader('vlan'),
+  header: tagHeader(),
   bind: { ethertype: [0x8100, 0x9100] },
   computed: typeOrLen('vlan.etype', 'vlan.len'),
   ...common,
@@ -75,7 +75,7 @@ export const ieee8021ad = defineProtocol<'ieee8021ad', VlanFields>({
   abbrev: 'ieee8021ad',
   alias: '802.1ad',
   title: 'IEEE 802.1ad service VLAN tag',
-  header: tagHeader('ieee8021ad'),
+  header: tagHeader(),
   bind: { ethertype: [0x88a8] },
   // Wireshark's 802.1ad dissector hands its type word to the ethertype table under ieee8021ah.etype.
   computed: typeOrLen('ieee8021ah.etype', 'ieee8021ad.len'),

@@ -125,3 +125,21 @@ test('build → analyse: IPv6/UDP checksum uses the IPv6 pseudo-header', async (
   assert.equal(l.fields.flow, 0x12345);
   assert.equal(find(f, 'ethernet')!.fields.type, 0x86dd);
 });
+
+test("find: 'ip' matches IPv4 and IPv6 (PyPCAPKit's IP in frame)", async () => {
+  const { ipv6 } = await import('../../src/protocols/ipv6.js');
+  const { ip6, has } = await import('../../src/index.js');
+  const v6 = analyse(
+    build(ethernet.make(), ipv6.make({ src: ip6('::1'), dst: ip6('::2') }), udp.make({ srcport: 1, dstport: 2 })),
+  );
+  const v4 = analyse(
+    build(
+      ethernet.make(),
+      ipv4.make({ src: ip('10.0.0.1'), dst: ip('10.0.0.2') }),
+      udp.make({ srcport: 1, dstport: 2 }),
+    ),
+  );
+  assert.equal(find(v6, 'ip')?.protocol, 'ipv6');
+  assert.equal(find(v4, 'ip')?.protocol, 'ipv4');
+  assert.ok(has(v4, 'ip') && !has(v4, 'tcp'));
+});

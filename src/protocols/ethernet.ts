@@ -10,6 +10,7 @@
  * The Frame Check Sequence (IEEE 802.3 §3.2.9) is trimmed off by the frame loop when the capture says
  * it is there (pcap FCS bits, pcapng if_fcslen / epb_flags); `eth.fcs` shows it.
  */
+import { macToString } from '../core/addr.js';
 import type { Frame, Layer, RawFrame } from '../core/frame.js';
 import { defineProtocol, type FieldsOf, macField, u16 } from '../core/protocol.js';
 import { ETHERTYPES } from './names/ethertypes.js';
@@ -25,8 +26,10 @@ export const ethernet = defineProtocol({
   title: 'Ethernet II',
   layer: 'link',
   header: {
-    dst: macField(0),
-    src: macField(6),
+    // tshark adds no eth field to a header cut short (packet-eth.c reads all 14 octets first): the
+    // addresses are shown through `computed` so a partial layer shows none either.
+    dst: macField(0, { tshark: '-' }),
+    src: macField(6, { tshark: '-' }),
     // eth.type for Ethernet II, eth.len for 802.3: one field on the wire, two names in tshark (computed
     // below), so a length never shows as an EtherType.
     type: u16(12, { base: 'hex', names: ETHERTYPES, tshark: '-' }),
@@ -52,6 +55,8 @@ export const ethernet = defineProtocol({
     return crc32(b.u8, fr.start, fr.end - 4) === b.dv.getUint32(fr.end - 4, true);
   },
   computed: {
+    'eth.dst': (l) => (l.complete ? macToString((l.fields as { dst: number }).dst) : undefined),
+    'eth.src': (l) => (l.complete ? macToString((l.fields as { src: number }).src) : undefined),
     'eth.type': (l) => {
       const t = (l.fields as { type?: number }).type;
       return t === undefined || isLength(t) || (t > 1500 && t < 0x0600) ? undefined : hex4(t);

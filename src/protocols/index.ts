@@ -6,6 +6,7 @@ import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { arp } from './arp.js';
 import { ethernet } from './ethernet.js';
+import { fr } from './fr.js';
 import { geneve } from './geneve.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
@@ -36,6 +37,7 @@ export const builtins: readonly Protocol[] = Object.freeze([
   snap,
   arp,
   ppp,
+  fr,
   lcp,
   ipcp,
   ipv6cp,
@@ -58,6 +60,7 @@ export const defaultRegistry: Registry = createRegistry(builtins);
 export {
   arp,
   ethernet,
+  fr,
   geneve,
   ieee8021ad,
   ipcp,

@@ -23,6 +23,7 @@ export type {
   BuildCtx,
   BuiltLayer,
   Codec,
+  DecodeCtx,
   DetailsOf,
   FieldsOf,
   LayerSpec,
@@ -36,11 +37,17 @@ export { defineProtocol, Need, need } from './core/protocol.js';
 export { createRegistry, lowFirst, type Registry } from './core/registry.js';
 export { compose, type Stage } from './core/stage.js';
 export type * from './core/stream.js';
+export * from './core/struct.js';
+export type { AhDetails } from './protocols/ah.js';
 export { ARP_HW_TYPES, ARP_OPCODES, type ArpFields, arpAlias } from './protocols/arp.js';
 export { crc32, fcsOf, withFcs } from './protocols/ethernet.js';
+export type { HipFields, HipParameter, HipParameterIn, HipParamHandler } from './protocols/hip.js';
 export * from './protocols/index.js';
+export type { Ipv6Option } from './protocols/ipv6-opts.js';
+export type { RoutingCtx, RoutingHandler } from './protocols/ipv6-route.js';
 export { avpKey, decodeAvps, type L2tpAvp, type L2tpAvpIn, type L2tpFields } from './protocols/l2tp.js';
 export { type LlcFields, SAP_NAMES } from './protocols/llc.js';
+export type { MhDetails, MhTypeHandler } from './protocols/mh.js';
 export { BSD_AF_NAMES, type NullFields } from './protocols/null.js';
 export { PPP_PROTOCOLS, type PppFields } from './protocols/ppp.js';
 export { PPP_CP_CODES } from './protocols/ppp-cp.js';

@@ -20,7 +20,7 @@ export function payload(data: Uint8Array | string): PayloadSpec {
   return { payload: typeof data === 'string' ? enc.encode(data) : data };
 }
 
-/** Octets of the fixed part: a table's minLen, or a hand-written protocol's encodingLength. */
+/** Octets before the variable tail: the fixed header, or what a hand-written encoder writes. */
 function fixedSize(p: Protocol, fields: Partial<unknown>): number {
   return p.custom && p.encodingLength ? p.encodingLength(fields) : p.minLen;
 }
@@ -51,6 +51,8 @@ export function buildWith(reg: Registry, ...parts: Part[]): Uint8Array {
     const keys = specs[i + 1].protocol.bind?.[sel.table];
     if (keys && keys.length > 0) fields[i][sel.field] = keys[0];
   }
+  // A layer given without its tail builds the protocol's empty tail (IPv6 extension headers pad to 8 octets).
+  const rests: unknown[] = specs.map((s) => (s.rest !== undefined ? s.rest : s.protocol.emptyRest));
   // Sizes inner → outer, so derive() sees each layer's payload size.
   const hsize: number[] = new Array(specs.length);
   const psize: number[] = new Array(specs.length);
@@ -59,11 +61,11 @@ export function buildWith(reg: Registry, ...parts: Part[]): Uint8Array {
     const s = specs[i];
     const p = s.protocol;
     if (p.derive) {
-      const h0 = headerSize(p, fields[i], s.rest, reg);
-      const d = p.derive(s.fields, { header: h0, payload: inner }, s.rest);
+      const h0 = headerSize(p, fields[i], rests[i], reg);
+      const d = p.derive(s.fields, { header: h0, payload: inner }, rests[i]);
       for (const [k, v] of Object.entries(d)) if (fields[i][k] === undefined) fields[i][k] = v;
     }
-    hsize[i] = headerSize(p, fields[i], s.rest, reg);
+    hsize[i] = headerSize(p, fields[i], rests[i], reg);
     psize[i] = inner;
     inner += hsize[i];
   }
@@ -75,12 +77,12 @@ export function buildWith(reg: Registry, ...parts: Part[]): Uint8Array {
     const s = specs[i];
     const p = s.protocol;
     p.encode(b, at, fields[i]);
-    // The variable tail follows the fixed part (for hand-written headers too: L2TP's AVPs).
-    if (s.rest !== undefined && p.rest?.encode) p.rest.encode(b, at + fixedSize(p, fields[i]), s.rest, fields[i], reg);
+    if (rests[i] !== undefined && p.rest?.encode)
+      p.rest.encode(b, at + fixedSize(p, fields[i]), rests[i], fields[i], reg);
     built.push({
       protocol: p,
       fields: fields[i],
-      rest: s.rest,
+      rest: rests[i],
       at,
       hdrEnd: at + hsize[i],
       end: at + hsize[i] + psize[i],

@@ -88,7 +88,7 @@ export function createDissector(opts: DissectOptions): Dissector {
           break;
         }
         // c. Check.
-        const bad = proto.check === undefined ? undefined : proto.check(f);
+        const bad = proto.check === undefined ? undefined : proto.check(f, b, at, end);
         if (bad !== undefined) {
           const hl = proto.headerLen === undefined ? proto.minLen : proto.headerLen(f);
           const he = hl > proto.minLen && at + hl <= end ? at + hl : at + proto.minLen;
@@ -129,7 +129,7 @@ export function createDissector(opts: DissectOptions): Dissector {
                 end: pend,
                 complete: true,
                 fields: f,
-                details: proto.rest.decode(b, at + proto.minLen, hdrEnd, f, reg),
+                details: proto.rest.decode(b, at + proto.minLen, hdrEnd, f, reg, { layers, index: idx }),
               }
             : { protocol: proto.name, start: at, hdrEnd, end: pend, complete: true, fields: f };
         layers.push(layer);
@@ -145,7 +145,11 @@ export function createDissector(opts: DissectOptions): Dissector {
         const nx = proto.next(f);
         if (nx === undefined) break;
         let np = reg.lookup(nx.table, nx.key);
-        if (np === undefined && nx.alt !== undefined) np = reg.lookup(nx.table, nx.alt);
+        if (np?.accept !== undefined && !np.accept(b, hdrEnd, pend, nx.table)) np = undefined;
+        if (np === undefined && nx.alt !== undefined) {
+          np = reg.lookup(nx.table, nx.alt);
+          if (np?.accept !== undefined && !np.accept(b, hdrEnd, pend, nx.table)) np = undefined;
+        }
         if (np === undefined) {
           const hs = reg.heuristics(nx.table);
           for (let i = 0; i < hs.length; i++) {
@@ -199,7 +203,9 @@ export function details<D = unknown>(frame: RawFrame, layer: Layer, reg: Registr
   const p = reg.byName(layer.protocol);
   if (p?.rest === undefined || !layer.complete) return undefined;
   try {
-    return p.rest.decode(frame.bytes, layer.start + p.minLen, layer.hdrEnd, layer.fields, reg) as D;
+    const layers = (frame as { layers?: readonly Layer[] }).layers;
+    const ctx = layers === undefined ? undefined : { layers, index: layers.indexOf(layer) };
+    return p.rest.decode(frame.bytes, layer.start + p.minLen, layer.hdrEnd, layer.fields, reg, ctx) as D;
   } catch {
     return undefined;
   }

@@ -44,6 +44,9 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'lcp.length_too_small': 'LCP packet whose Length is below its 4-octet header (RFC 1661 §5)',
   'ipcp.length_too_small': 'IPCP packet whose Length is below its 4-octet header (RFC 1332, RFC 1661 §5)',
   'ipv6cp.length_too_small': 'IPV6CP packet whose Length is below its 4-octet header (RFC 5072, RFC 1661 §5)',
+  'hopopt.option_overrun': 'an IPv6 Hop-by-Hop option runs past the end of its header (RFC 8200 §4.2)',
+  'ipv6_opts.option_overrun': 'an IPv6 Destination option runs past the end of its header (RFC 8200 §4.2)',
+  'hip.hdr_len_too_small': 'HIP Header Length < 4: shorter than the fixed 40-octet header (RFC 7401 §5.1)',
 };
 
 export const NO_ISSUES: readonly Issue[] = Object.freeze([]);

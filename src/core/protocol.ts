@@ -40,9 +40,19 @@ export class Need<F = unknown> {
 }
 export const need = <F>(n: number, partial: Partial<F> = {}, code?: IssueCode): Need<F> => new Need(n, partial, code);
 
+/**
+ * Where a variable tail sits in its frame: the layers dissected so far and this layer's index. A tail
+ * that depends on an outer header (an RPL source route re-expanded from the IPv6 destination,
+ * RFC 6554 §3) reads it from here; absent when the tail is decoded on its own.
+ */
+export interface DecodeCtx {
+  readonly layers: readonly Layer[];
+  readonly index: number;
+}
+
 /** A variable tail (options, TLVs, parameters, bodies): decoded on request, dns-packet shape. */
 export interface Codec<F = any, D = any> {
-  decode(b: Bytes, start: number, end: number, f: F, reg: Registry): D;
+  decode(b: Bytes, start: number, end: number, f: F, reg: Registry, ctx?: DecodeCtx): D;
   encode?(b: Bytes, at: number, value: D, f: Partial<F>, reg: Registry): number;
   encodingLength?(value: D, f: Partial<F>, reg: Registry): number;
 }
@@ -113,13 +123,18 @@ export interface ProtocolDef<N extends string, F, D> {
   readonly lenSource?: string;
   /** Where the payload goes (default: nowhere). */
   next?(f: F): Next | undefined;
-  /** Semantic contradiction → an issue code; the layer is kept and the chain stops. */
-  check?(f: F): IssueCode | undefined;
+  /**
+   * Semantic contradiction → an issue code; the layer is kept and the chain stops. The bytes are there
+   * for the few checks a field cannot express (IPv6 options that run past their header).
+   */
+  check?(f: F, b: Bytes, at: number, end: number): IssueCode | undefined;
   /** True when this header carries a fragment: later length claims are not issues. */
   fragment?(f: F): boolean;
   /** Checksum verification on request; returns false when the checksum is wrong. */
   verify?(b: Bytes, layer: Layer, layers: readonly Layer[], frame: RawFrame): boolean;
   readonly rest?: Codec<F, D>;
+  /** The tail `build()` writes when a layer is given without one (IPv6 extension headers pad to 8 octets). */
+  readonly emptyRest?: D;
   /** Derived fields when building, before writing: lengths from sizes (given fields win). */
   derive?(
     given: Partial<F>,
@@ -135,6 +150,12 @@ export interface ProtocolDef<N extends string, F, D> {
   /** Heuristic dissector: tables it is tried in, after key lookups fail. */
   readonly heuristic?: readonly Table[];
   probe?(b: Bytes, at: number, end: number): boolean;
+  /**
+   * Reached by a table key, the protocol may still decline the bytes (Wireshark's dissectors that
+   * return 0: HIP on UDP 10500 without its zero marker, RFC 5770 §5.1); the loop then tries the
+   * alternative key and the table's heuristics.
+   */
+  accept?(b: Bytes, at: number, end: number, table: Table): boolean;
   /** Option handlers this protocol brings (table → kind → handler). */
   readonly handlers?: Readonly<Record<string, Readonly<Record<number, OptionHandler<any>>>>>;
   /**

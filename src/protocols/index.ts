@@ -4,14 +4,21 @@
  */
 import type { Protocol } from '../core/protocol.js';
 import { createRegistry, type Registry } from '../core/registry.js';
+import { ah } from './ah.js';
 import { arp } from './arp.js';
+import { esp, udpencap } from './esp.js';
 import { ethernet } from './ethernet.js';
 import { fr } from './fr.js';
 import { geneve } from './geneve.js';
+import { hip } from './hip.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
+import { ipv6Frag } from './ipv6-frag.js';
+import { hopopt, ipv6Opts } from './ipv6-opts.js';
+import { ipv6Route } from './ipv6-route.js';
 import { l2tp, l2tpip } from './l2tp.js';
 import { llc, novell, snap } from './llc.js';
+import { mh } from './mh.js';
 import { loop, nullLoopback } from './null.js';
 import { ppp } from './ppp.js';
 import { ipcp, ipv6cp, lcp } from './ppp-cp.js';
@@ -49,6 +56,15 @@ export const builtins: readonly Protocol[] = Object.freeze([
   // internet
   ipv4,
   ipv6,
+  hopopt,
+  ipv6Route,
+  ipv6Frag,
+  ipv6Opts,
+  ah,
+  esp,
+  udpencap,
+  mh,
+  hip,
   // transport
   tcp,
   udp,
@@ -58,20 +74,28 @@ export const builtins: readonly Protocol[] = Object.freeze([
 export const defaultRegistry: Registry = createRegistry(builtins);
 
 export {
+  ah,
   arp,
+  esp,
   ethernet,
   fr,
   geneve,
+  hip,
+  hopopt,
   ieee8021ad,
   ipcp,
   ipv4,
   ipv6,
   ipv6cp,
+  ipv6Frag,
+  ipv6Opts,
+  ipv6Route,
   l2tp,
   l2tpip,
   lcp,
   llc,
   loop,
+  mh,
   novell,
   nullLoopback,
   ppp,
@@ -83,5 +107,6 @@ export {
   snap,
   tcp,
   udp,
+  udpencap,
   vlan,
 };

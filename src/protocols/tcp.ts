@@ -12,7 +12,7 @@
  */
 import type { Bytes } from '../core/bytes.js';
 import { hex } from '../core/bytes.js';
-import { fold, pseudoFrom, sum16 } from '../core/checksum.js';
+import { fold, pseudoForBuild, pseudoForLayers, sum16 } from '../core/checksum.js';
 import {
   decodeTlv,
   emptyHandler,
@@ -219,16 +219,13 @@ export const tcp = defineProtocol({
   headerLen: (f) => f.hdrLen,
   next: (f) => lowFirst('tcp.port', f.srcport, f.dstport),
   verify: (b, l, layers) => {
-    const idx = layers.indexOf(l);
-    const ip = layers.map((x) => ({ name: x.protocol, fields: x.fields as Record<string, unknown> }));
-    const ps = pseudoFrom(ip, idx, 6, l.end - l.start);
+    const ps = pseudoForLayers(b.u8, layers, layers.indexOf(l), 6, l.end - l.start);
     return ps === undefined || fold(sum16(b.u8, l.start, l.end, ps)) === 0;
   },
   derive: (_g, size) => ({ hdrLen: size.header }),
   finish: (given, l, ctx) => {
     if (given.checksum !== undefined) return;
-    const layers = ctx.layers.map((x) => ({ name: x.protocol.name, fields: x.fields }));
-    const ps = pseudoFrom(layers, ctx.index, 6, l.end - l.at);
+    const ps = pseudoForBuild(ctx.b.u8, ctx.layers, ctx.index, 6, l.end - l.at);
     if (ps === undefined) return;
     ctx.b.dv.setUint16(l.at + 16, 0);
     ctx.b.dv.setUint16(l.at + 16, fold(sum16(ctx.b.u8, l.at, l.end, ps)));

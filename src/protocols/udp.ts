@@ -5,7 +5,7 @@
  *  |   Source Port   |    Dest Port    |
  *  |     Length      |    Checksum     |
  */
-import { fold, pseudoFrom, sum16 } from '../core/checksum.js';
+import { fold, pseudoForBuild, pseudoForLayers, sum16 } from '../core/checksum.js';
 import { defineProtocol, type FieldsOf, u16 } from '../core/protocol.js';
 import { lowFirst } from '../core/registry.js';
 
@@ -30,18 +30,16 @@ export const udp = defineProtocol({
   next: (f) => lowFirst('udp.port', f.srcport, f.dstport),
   verify: (b, l, layers) => {
     const f = l.fields as { checksum: number };
-    const ip = layers.map((x) => ({ name: x.protocol, fields: x.fields as Record<string, unknown> }));
     const idx = layers.indexOf(l);
-    const v6 = ip.slice(0, idx).some((x) => x.name === 'ipv6');
+    const v6 = layers.slice(0, idx).some((x) => x.protocol === 'ipv6');
     if (f.checksum === 0) return !v6; // RFC 768: zero = not computed; RFC 8200 §8.1: mandatory over IPv6
-    const ps = pseudoFrom(ip, idx, 17, l.end - l.start);
+    const ps = pseudoForLayers(b.u8, layers, idx, 17, l.end - l.start);
     return ps === undefined || fold(sum16(b.u8, l.start, l.end, ps)) === 0;
   },
   derive: (_g, size) => ({ length: size.header + size.payload }),
   finish: (given, l, ctx) => {
     if (given.checksum !== undefined) return;
-    const layers = ctx.layers.map((x) => ({ name: x.protocol.name, fields: x.fields }));
-    const ps = pseudoFrom(layers, ctx.index, 17, l.end - l.at);
+    const ps = pseudoForBuild(ctx.b.u8, ctx.layers, ctx.index, 17, l.end - l.at);
     if (ps === undefined) return;
     ctx.b.dv.setUint16(l.at + 6, 0);
     const c = fold(sum16(ctx.b.u8, l.at, l.end, ps));

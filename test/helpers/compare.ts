@@ -11,7 +11,7 @@ import type { Frame } from '../../src/core/frame.js';
 import type { Registry } from '../../src/core/registry.js';
 import { defaultRegistry } from '../../src/protocols/index.js';
 import { corpusPath, oraclePackets } from './corpus.js';
-import { tsharkFields } from './tshark.js';
+import { tsharkFields } from './tshark-capture.js';
 
 export interface Mismatch {
   readonly frame: number;

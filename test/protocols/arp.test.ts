@@ -6,8 +6,8 @@ import { type ArpFields, arpAlias } from '../../src/protocols/arp.js';
 import { arp, ethernet } from '../../src/protocols/index.js';
 import { describe, oracleAgreement, tsharkAgreement } from '../helpers/compare.js';
 import { manifest, SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { fuzzLinktype } from '../helpers/fuzz.js';
-import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
+import { fuzzLinktype } from '../helpers/mutate.js';
+import { SKIP_NO_TSHARK } from '../helpers/tshark-capture.js';
 
 const eth = (type?: number) => ethernet.make({ src: mac('78:31:c1:c6:3f:c2'), dst: mac('ff:ff:ff:ff:ff:ff'), type });
 const who = (opcode: number) =>

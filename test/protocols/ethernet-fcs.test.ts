@@ -7,7 +7,7 @@ import { crc32, withFcs } from '../../src/protocols/ethernet.js';
 import { ethernet, ipv4, udp } from '../../src/protocols/index.js';
 import { framesOf, oracleAgreement, tsharkAgreement } from '../helpers/compare.js';
 import { SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { SKIP_NO_TSHARK, tsharkFields } from '../helpers/tshark.js';
+import { SKIP_NO_TSHARK, tsharkFields } from '../helpers/tshark-capture.js';
 
 const frame = (body = 'x'.repeat(40)) =>
   build(

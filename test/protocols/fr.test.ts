@@ -4,8 +4,8 @@ import { analyse, build, find, ip, ip6, payload, writePcap } from '../../src/ind
 import { fr, ipv4, ipv6, udp } from '../../src/protocols/index.js';
 import { describe, oracleAgreement, tsharkAgreement } from '../helpers/compare.js';
 import { SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { fuzzLinktype } from '../helpers/fuzz.js';
-import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
+import { fuzzLinktype } from '../helpers/mutate.js';
+import { SKIP_NO_TSHARK } from '../helpers/tshark-capture.js';
 
 const v6 = () => [
   ipv6.make({ src: ip6('fe80::3'), dst: ip6('ff02::5') }),

@@ -17,8 +17,8 @@ import {
 import { builtins, ethernet, ipv4, llc, snap, udp } from '../../src/protocols/index.js';
 import { describe, framesOf, tsharkAgreement } from '../helpers/compare.js';
 import { corpusPath, oraclePackets, SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { fuzzLinktype } from '../helpers/fuzz.js';
-import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
+import { fuzzLinktype } from '../helpers/mutate.js';
+import { SKIP_NO_TSHARK } from '../helpers/tshark-capture.js';
 
 const eth = () => ethernet.make({ src: mac('02:00:00:00:00:01'), dst: mac('01:80:c2:00:00:00') });
 

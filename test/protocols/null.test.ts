@@ -6,8 +6,8 @@ import { analyse, build, defaultRegistry, find, ip, ip6, payload, writePcap } fr
 import { ipv4, ipv6, loop, nullLoopback, ppp, udp } from '../../src/protocols/index.js';
 import { describe, oracleAgreement, tsharkAgreement } from '../helpers/compare.js';
 import { SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { fuzzLinktype } from '../helpers/fuzz.js';
-import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
+import { fuzzLinktype } from '../helpers/mutate.js';
+import { SKIP_NO_TSHARK } from '../helpers/tshark-capture.js';
 
 const v4 = () => [
   ipv4.make({ src: ip('127.0.0.1'), dst: ip('127.0.0.1') }),

@@ -6,8 +6,8 @@ import { analyse, build, defaultRegistry, details, find, ip, ip6, mac, payload, 
 import { ethernet, ipcp, ipv4, ipv6, ipv6cp, lcp, ppp, pppoed, pppoes, udp } from '../../src/protocols/index.js';
 import { describe, tsharkAgreement } from '../helpers/compare.js';
 import { corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { fuzzLinktype } from '../helpers/fuzz.js';
-import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
+import { fuzzLinktype } from '../helpers/mutate.js';
+import { SKIP_NO_TSHARK } from '../helpers/tshark-capture.js';
 
 const eth = () => ethernet.make({ src: mac('e0:a1:d7:18:c2:73'), dst: mac('00:17:33:61:00:00') });
 const ip4 = () => ipv4.make({ src: ip('10.0.0.1'), dst: ip('10.0.0.2') });

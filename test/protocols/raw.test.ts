@@ -4,8 +4,8 @@ import { analyse, build, ip, ip6, payload, writePcap } from '../../src/index.js'
 import { ipv4, ipv6, raw, udp } from '../../src/protocols/index.js';
 import { describe, framesOf, oracleAgreement, tsharkAgreement } from '../helpers/compare.js';
 import { corpusPath, oraclePackets, SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { fuzzLinktype } from '../helpers/fuzz.js';
-import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
+import { fuzzLinktype } from '../helpers/mutate.js';
+import { SKIP_NO_TSHARK } from '../helpers/tshark-capture.js';
 
 const p4 = () =>
   build(

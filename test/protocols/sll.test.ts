@@ -16,8 +16,8 @@ import {
 import { arp, ipv4, ipv6, llc, sll, sll2, udp } from '../../src/protocols/index.js';
 import { describe, oracleAgreement, tsharkAgreement } from '../helpers/compare.js';
 import { SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { fuzzLinktype } from '../helpers/fuzz.js';
-import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
+import { fuzzLinktype } from '../helpers/mutate.js';
+import { SKIP_NO_TSHARK } from '../helpers/tshark-capture.js';
 
 const ip4 = () => ipv4.make({ src: ip('192.0.2.1'), dst: ip('192.0.2.2') });
 

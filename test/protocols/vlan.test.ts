@@ -5,8 +5,8 @@ import { analyse, build, defaultRegistry, find, findAll, ip, mac, payload, write
 import { arp, ethernet, ieee8021ad, ipv4, llc, udp, vlan } from '../../src/protocols/index.js';
 import { describe, oracleAgreement, tsharkAgreement } from '../helpers/compare.js';
 import { SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { fuzzLinktype } from '../helpers/fuzz.js';
-import { SKIP_NO_TSHARK } from '../helpers/tshark.js';
+import { fuzzLinktype } from '../helpers/mutate.js';
+import { SKIP_NO_TSHARK } from '../helpers/tshark-capture.js';
 
 const eth = () => ethernet.make({ src: mac('02:00:00:00:00:01'), dst: mac('02:00:00:00:00:02') });
 const ip4 = () => ipv4.make({ src: ip('10.0.0.1'), dst: ip('10.0.0.2') });

@@ -41,14 +41,39 @@ export * from './core/struct.js';
 export type { AhDetails } from './protocols/ah.js';
 export { ARP_HW_TYPES, ARP_OPCODES, type ArpFields, arpAlias } from './protocols/arp.js';
 export { crc32, fcsOf, withFcs } from './protocols/ethernet.js';
+export { type DataEndpoint, type FtpMessage, parseEprt, parseEpsv, parseHostPort } from './protocols/ftp.js';
+export type { FtpDataMessage } from './protocols/ftp-data.js';
 export type { HipFields, HipParameter, HipParameterIn, HipParamHandler } from './protocols/hip.js';
+export {
+  DynamicTable,
+  type HeaderField,
+  HpackDecoder,
+  HpackEncoder,
+  huffmanDecode,
+  huffmanEncode,
+  STATIC_TABLE,
+} from './protocols/hpack.js';
+export { decodeContent, type Http1Details, type Http1Message } from './protocols/http1.js';
+export { type FrameDetail, frameBytes, type Http2Details, type Http2FrameSpec } from './protocols/http2.js';
+export type { IcmpDetails, IcmpFields } from './protocols/icmp.js';
+export {
+  decodeIcmpExtension,
+  encodeIcmpExtension,
+  type IcmpExtension,
+  type IcmpExtObject,
+  type IcmpExtObjectIn,
+} from './protocols/icmp-ext.js';
+export type { Icmpv6Details, Icmpv6Fields } from './protocols/icmpv6.js';
+export { ND_OPTION_HANDLERS } from './protocols/icmpv6-nd.js';
 export * from './protocols/index.js';
 export type { Ipv6Option } from './protocols/ipv6-opts.js';
 export type { RoutingCtx, RoutingHandler } from './protocols/ipv6-route.js';
 export { avpKey, decodeAvps, type L2tpAvp, type L2tpAvpIn, type L2tpFields } from './protocols/l2tp.js';
 export { type LlcFields, SAP_NAMES } from './protocols/llc.js';
 export type { MhDetails, MhTypeHandler } from './protocols/mh.js';
+export { upgradeKey } from './protocols/names/http.js';
 export { BSD_AF_NAMES, type NullFields } from './protocols/null.js';
+export { fillLsaChecksum, type OspfBodyIn, type OspfDetails, type OspfFields } from './protocols/ospf.js';
 export { PPP_PROTOCOLS, type PppFields } from './protocols/ppp.js';
 export { PPP_CP_CODES } from './protocols/ppp-cp.js';
 export { PPPOE_CODES, type PppoeTag, type PppoeTagIn } from './protocols/pppoe.js';

@@ -56,6 +56,8 @@ export function createDissector(opts: DissectOptions): Dissector {
     if (raw.tsNsec >= 1_000_000_000)
       issues = addIssue(issues, issue('malformed', 'frame.invalid_timestamp', -1, raw.start));
     let inFragment = false;
+    // Inside an ICMP/ICMPv6 error's quoted datagram: short inner headers are expected, not issues.
+    let inQuote = false;
     try {
       while (proto !== undefined) {
         if (proto.rank > maxRank) break;
@@ -71,37 +73,46 @@ export function createDissector(opts: DissectOptions): Dissector {
             complete: false,
             fields: proto.decodePartial(b, at, avail),
           });
-          issues = addIssue(
-            issues,
-            issue(cutKind, `${proto.name}.short`, idx, at, { need: proto.minLen, have: avail }),
-          );
+          if (!inQuote) {
+            issues = addIssue(
+              issues,
+              issue(cutKind, `${proto.name}.short`, idx, at, { need: proto.minLen, have: avail }),
+            );
+          }
           break;
         }
         // b. Decode.
         const f = proto.decode(b, at, end);
         if (f instanceof Need) {
           layers.push({ protocol: proto.name, start: at, hdrEnd: end, end, complete: false, fields: f.partial });
-          issues = addIssue(
-            issues,
-            issue(cutKind, f.code ?? `${proto.name}.short`, idx, at, { need: f.need, have: avail }),
-          );
+          if (!inQuote) {
+            issues = addIssue(
+              issues,
+              issue(cutKind, f.code ?? `${proto.name}.short`, idx, at, { need: f.need, have: avail }),
+            );
+          }
           break;
         }
         // c. Check.
         const bad = proto.check === undefined ? undefined : proto.check(f, b, at, end);
         if (bad !== undefined) {
-          const hl = proto.headerLen === undefined ? proto.minLen : proto.headerLen(f);
+          const hl = proto.headerLen === undefined ? proto.minLen : proto.headerLen(f, avail);
           const he = hl > proto.minLen && at + hl <= end ? at + hl : at + proto.minLen;
           layers.push({ protocol: proto.name, start: at, hdrEnd: he, end, complete: true, fields: f });
           issues = addIssue(issues, issue('malformed', bad, idx, at));
           break;
         }
         // d. Lengths.
-        const hdrEnd = at + (proto.headerLen === undefined ? proto.minLen : proto.headerLen(f));
+        const hdrEnd = at + (proto.headerLen === undefined ? proto.minLen : proto.headerLen(f, avail));
         if (hdrEnd > end) {
           // Options or extension run past the bytes: keep the fixed fields, mark the layer partial.
           layers.push({ protocol: proto.name, start: at, hdrEnd: end, end, complete: false, fields: f });
-          issues = addIssue(issues, issue(cutKind, `${proto.name}.short`, idx, at, { need: hdrEnd - at, have: avail }));
+          if (!inQuote) {
+            issues = addIssue(
+              issues,
+              issue(cutKind, `${proto.name}.short`, idx, at, { need: hdrEnd - at, have: avail }),
+            );
+          }
           break;
         }
         let pend = end;
@@ -109,7 +120,7 @@ export function createDissector(opts: DissectOptions): Dissector {
           const have = end - hdrEnd;
           const claim = proto.payloadLen(f, have);
           if (claim < have) pend = hdrEnd + Math.max(claim, 0);
-          else if (claim > have && !inFragment) {
+          else if (claim > have && !inFragment && !inQuote) {
             issues = addIssue(
               issues,
               issue(cutKind, `${proto.name}.length_exceeds`, idx, hdrEnd, {
@@ -133,12 +144,13 @@ export function createDissector(opts: DissectOptions): Dissector {
               }
             : { protocol: proto.name, start: at, hdrEnd, end: pend, complete: true, fields: f };
         layers.push(layer);
-        if (checksums && proto.verify !== undefined && !inFragment) {
+        if (checksums && proto.verify !== undefined && !inFragment && !inQuote) {
           if (!proto.verify(b, layer, layers, raw)) {
             issues = addIssue(issues, issue('checksum', `${proto.name}.bad_checksum`, idx, at));
           }
         }
         if (proto.fragment?.(f)) inFragment = true;
+        if (proto.quote?.(f)) inQuote = true;
         if (stopName !== undefined && (proto.name === stopName || proto.alias.toLowerCase() === stopName)) break;
         // e. Next: nothing to dissect in an empty payload (NoPayload).
         if (hdrEnd >= pend || proto.next === undefined) break;

@@ -1,3 +1,5 @@
+import type { Registry } from './registry.js';
+
 /**
  * The contract between TCP reassembly (stages/tcp-stream.ts, stages/app.ts) and application
  * protocols (HTTP/1, HTTP/2, FTP…). A protocol that can parse a byte stream exports
@@ -48,6 +50,14 @@ export interface AppContext {
   readonly run: AppRunState;
   /** Connection endpoints as text, direction 0 = client side (first packet's sender). */
   readonly endpoints: { readonly addr: readonly [string, string]; readonly port: readonly [number, number] };
+  /** The registry in use (option/frame handler tables users extend); absent: the protocol's built-ins. */
+  readonly registry?: Registry;
+  /**
+   * A parser of another protocol for one direction of this same connection (same `conn`), for
+   * in-band protocol switches: HTTP/1.1 `Upgrade: h2c` (RFC 9113 §3.2) hands the rest of the stream
+   * to HTTP/2. Undefined when the registry has no such protocol or it has no stream parser.
+   */
+  open?(protocol: string, dir: 0 | 1): StreamParser | undefined;
 }
 
 export interface StreamParser {

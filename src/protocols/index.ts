@@ -9,17 +9,25 @@ import { arp } from './arp.js';
 import { esp, udpencap } from './esp.js';
 import { ethernet } from './ethernet.js';
 import { fr } from './fr.js';
+import { ftp } from './ftp.js';
+import { ftpData } from './ftp-data.js';
 import { geneve } from './geneve.js';
 import { hip } from './hip.js';
+import { http1 } from './http1.js';
+import { http2 } from './http2.js';
+import { icmp } from './icmp.js';
+import { icmpv6 } from './icmpv6.js';
 import { ipv4 } from './ipv4.js';
 import { ipv6 } from './ipv6.js';
 import { ipv6Frag } from './ipv6-frag.js';
 import { hopopt, ipv6Opts } from './ipv6-opts.js';
 import { ipv6Route } from './ipv6-route.js';
+import { ipx } from './ipx.js';
 import { l2tp, l2tpip } from './l2tp.js';
 import { llc, novell, snap } from './llc.js';
 import { mh } from './mh.js';
 import { loop, nullLoopback } from './null.js';
+import { ospf } from './ospf.js';
 import { ppp } from './ppp.js';
 import { ipcp, ipv6cp, lcp } from './ppp-cp.js';
 import { pppoed, pppoes } from './pppoe.js';
@@ -65,9 +73,18 @@ export const builtins: readonly Protocol[] = Object.freeze([
   udpencap,
   mh,
   hip,
+  icmp,
+  icmpv6,
+  ospf,
+  ipx,
   // transport
   tcp,
   udp,
+  // application
+  http1,
+  http2,
+  ftp,
+  ftpData,
 ]);
 
 /** The registry every API uses unless given another. */
@@ -79,9 +96,15 @@ export {
   esp,
   ethernet,
   fr,
+  ftp,
+  ftpData,
   geneve,
   hip,
   hopopt,
+  http1,
+  http2,
+  icmp,
+  icmpv6,
   ieee8021ad,
   ipcp,
   ipv4,
@@ -90,6 +113,7 @@ export {
   ipv6Frag,
   ipv6Opts,
   ipv6Route,
+  ipx,
   l2tp,
   l2tpip,
   lcp,
@@ -98,6 +122,7 @@ export {
   mh,
   novell,
   nullLoopback,
+  ospf,
   ppp,
   pppoed,
   pppoes,

@@ -49,7 +49,9 @@ export function createDissector(opts: DissectOptions): Dissector {
     let issues: Issue[] | undefined;
     const cutKind: IssueKind = raw.end - raw.start < raw.origLen ? 'truncated' : 'malformed';
     let at = raw.start;
-    let end = raw.end - raw.fcsLen;
+    // The FCS is the last thing on the wire: a snaplen cut loses it first, so trim only what was captured.
+    const lost = raw.origLen - (raw.end - raw.start);
+    let end = raw.end - (lost >= raw.fcsLen ? 0 : lost > 0 ? raw.fcsLen - lost : raw.fcsLen);
     if (end < at) end = at;
     let proto: Protocol | undefined = first ?? reg.lookup('linktype', raw.linktype);
     if (proto === undefined) {

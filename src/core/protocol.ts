@@ -104,6 +104,8 @@ export interface ProtocolDef<N extends string, F, D> {
   readonly abbrev: string;
   /** Name in protocol chains, PyPCAPKit style: 'IPv4'. Defaults to `name`. */
   readonly alias?: string;
+  /** Chain name when it depends on the fields (ARP/RARP/DRARP/InARP by opcode); default `alias`. */
+  aliasOf?(f: F): string;
   readonly title: string;
   readonly layer: LayerKind;
   /** The fixed header declaration (compiled protocols). */

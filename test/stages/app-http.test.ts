@@ -34,12 +34,18 @@ test('HTTP/1 messages spanning segments complete on the frames tshark shows them
 });
 
 /**
- * tshark 4.0 disagreements, checked by hand:
- * - zeek__http_206_example_b.pcap frame 953: the first 206 response (frames 5–953, Content-Length
- *   817,222 − header, many retransmissions) completes there — its last byte is what the next request
- *   acknowledges; tshark's desegmentation shows no HTTP response for it.
+ * tshark 4.0 disagreements, checked by hand (ours: frames we add; theirs: frames only tshark has):
+ * - zeek__http_206_example_b.pcap frame 953: the first 206 response (frames 5–953, many
+ *   retransmissions) completes there — its last byte is what the next request acknowledges; tshark's
+ *   desegmentation shows no HTTP response for it.
+ * - pcapplusplus__pcapng-example.pcapng frame 139: the capture is cut at 94 bytes a packet (snap
+ *   length); tshark shows the response line of the cut segment as a response, we report the response
+ *   incomplete (its body was never captured) where the gap is known, frame 141.
  */
-const KNOWN: Record<string, string[]> = { 'zeek__http_206_example_b.pcap': ['953'] };
+const KNOWN: Record<string, { ours?: string[]; theirs?: string[] }> = {
+  'zeek__http_206_example_b.pcap': { ours: ['953'] },
+  'pcapplusplus__pcapng-example.pcapng': { theirs: ['139'] },
+};
 
 test('every HTTP/1 capture we reach: complete messages on the same frames as tshark', {
   skip: SKIP_NO_TSHARK || SKIP_NO_CORPUS,
@@ -90,10 +96,10 @@ test('every HTTP/1 capture we reach: complete messages on the same frames as tsh
         const n = (m ? m.split(',').length : 0) + (c ? c.split(',').length : 0);
         return Array<string>(Math.max(1, n)).fill(f);
       });
-    const extra = KNOWN[file] ?? [];
+    const known = KNOWN[file] ?? {};
     assert.deepEqual(
-      got.frames.filter((f) => !extra.includes(f)),
-      expected,
+      got.frames.filter((f) => !known.ours?.includes(f)),
+      expected.filter((f) => !known.theirs?.includes(f)),
       file,
     );
     compared++;

@@ -106,6 +106,10 @@ export function createDissector(opts: DissectOptions): Dissector {
           issues = addIssue(issues, issue('malformed', bad, idx, at));
           break;
         }
+        if (proto.warn !== undefined) {
+          const w = proto.warn(f);
+          if (w !== undefined) issues = addIssue(issues, issue('malformed', w, idx, at));
+        }
         // d. Lengths.
         const hdrEnd = at + (proto.headerLen === undefined ? proto.minLen : proto.headerLen(f, avail));
         if (hdrEnd > end) {

@@ -131,6 +131,8 @@ export interface ProtocolDef<N extends string, F, D> {
    * for the few checks a field cannot express (IPv6 options that run past their header).
    */
   check?(f: F, b: Bytes, at: number, end: number): IssueCode | undefined;
+  /** A contradiction the dissection can go on past (recorded as `malformed`, the chain continues). */
+  warn?(f: F): IssueCode | undefined;
   /** True when this header carries a fragment: later length claims are not issues. */
   fragment?(f: F): boolean;
   /**

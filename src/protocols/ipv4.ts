@@ -297,20 +297,30 @@ export const ipv4 = defineProtocol({
   selector: { table: 'ip.proto', field: 'proto' },
   rest: options,
   check: (f) =>
-    f.version !== 4
-      ? 'ip.version_mismatch'
-      : f.hdrLen < 20
-        ? 'ip.hdr_len_too_small'
-        : f.len !== 0 && f.len < f.hdrLen
-          ? 'ip.len_too_small'
-          : undefined,
-  headerLen: (f) => f.hdrLen,
+    f.version === 6
+      ? undefined
+      : f.version !== 4
+        ? 'ip.version_mismatch'
+        : f.hdrLen < 20
+          ? 'ip.hdr_len_too_small'
+          : f.len !== 0 && f.len < f.hdrLen
+            ? 'ip.len_too_small'
+            : undefined,
+  // Version 6 behind EtherType 0x0800 or link type 228: handed to IPv6 at the same offset, as Wireshark's
+  // IP dissector does; the IPv4 layer is then zero-length and marked (ip.version_mismatch).
+  warn: (f) => (f.version === 6 ? 'ip.version_mismatch' : undefined),
+  headerLen: (f) => (f.version === 6 ? 0 : f.hdrLen),
   // Total length 0 is what TSO/GSO captures show: trust the captured bytes (as Wireshark does).
-  payloadLen: (f, avail) => (f.len === 0 ? avail : f.len - f.hdrLen),
+  payloadLen: (f, avail) => (f.len === 0 || f.version === 6 ? avail : f.len - f.hdrLen),
   lenSource: 'ip.len',
-  fragment: (f) => f.mf === 1 || f.fragOffset !== 0,
+  fragment: (f) => f.version === 4 && (f.mf === 1 || f.fragOffset !== 0),
   // A non-first fragment carries no upper-layer header: it stays raw until reassembly (stages/ip-defrag).
-  next: (f) => (f.fragOffset !== 0 ? undefined : { table: 'ip.proto', key: f.proto }),
+  next: (f) =>
+    f.version === 6
+      ? { table: 'linktype', key: 229 }
+      : f.fragOffset !== 0
+        ? undefined
+        : { table: 'ip.proto', key: f.proto },
   verify: (b, l) => inetChecksum(b.u8, l.start, l.hdrEnd) === 0,
   derive: (_given, size) => ({ hdrLen: size.header, len: size.header + size.payload }),
   finish: (given, l, ctx) => {

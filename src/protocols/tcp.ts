@@ -11,6 +11,7 @@
  *  |   Options (Off > 5)           |
  */
 import type { Bytes } from '../core/bytes.js';
+import type { Frame, Layer } from '../core/frame.js';
 import { hex } from '../core/bytes.js';
 import { fold, pseudoForBuild, pseudoForLayers, sum16 } from '../core/checksum.js';
 import {
@@ -303,7 +304,7 @@ export const tcp = defineProtocol({
   handlers: { 'tcp.option': TCP_OPTION_HANDLERS },
   computed: {
     // A header quoted by an ICMP error (8 bytes, no data offset) has no payload length to speak of.
-    'tcp.len': (l) => ((l.fields as { hdrLen?: number }).hdrLen === undefined ? undefined : l.end - l.hdrEnd),
+    'tcp.len': (l, fr) => segmentLength(l, fr as Frame),
     // Lengths are checked against the header length the segment claims; a header cut by the capture
     // lists the options whose kind and length bytes were captured, as tshark does.
     'tcp.option_kind': (l, fr) => {
@@ -343,6 +344,37 @@ export function optionKinds(u8: Uint8Array, start: number, end: number, captured
     p += len;
   }
   return out;
+}
+
+/**
+ * tcp.len as tshark reports it: the payload length the IP header claims minus the TCP header length
+ * (RFC 9293 §3.8: SEG.LEN), even when the capture cut the bytes; none for a contradictory header or
+ * inside an IP fragment (the segment is not whole).
+ */
+function segmentLength(l: Layer, fr: Frame): number | undefined {
+  const hl = (l.fields as { hdrLen?: number }).hdrLen;
+  if (hl === undefined || hl < 20) return undefined;
+  // Wireshark bounds every length by the frame's reported (original) length, not by what was captured.
+  const reported = fr.start + fr.origLen - fr.fcsLen;
+  const hdrEnd = l.start + hl;
+  if (hdrEnd > reported) return undefined; // the header itself is cut short: no segment length
+  const ls = fr.layers;
+  const idx = ls.indexOf(l);
+  for (let i = idx - 1; i >= 0; i--) {
+    const o = ls[i];
+    const f = o.fields as Record<string, number | undefined>;
+    if (o.protocol === 'ipv6_frag') return undefined;
+    if (o.protocol === 'ipv4') {
+      if (f.mf === 1 || (f.fragOffset ?? 0) !== 0) return undefined;
+      if (!f.len) break; // TSO: length 0, trust the bytes
+      return Math.max(0, Math.min(o.start + f.len, reported) - hdrEnd);
+    }
+    if (o.protocol === 'ipv6') {
+      if (f.plen === undefined || (f.plen === 0 && f.nxt === 0)) break; // jumbogram
+      return Math.max(0, Math.min(o.start + 40 + f.plen, reported) - hdrEnd);
+    }
+  }
+  return Math.max(0, reported - hdrEnd);
 }
 
 const FLAG_LETTERS: readonly [number, string][] = [

@@ -191,7 +191,8 @@ export function formatReport(r: ConformanceResult, opts: { disagreements?: numbe
     out.push('', `decoder exceptions (must be none): ${r.bugs.length}`);
     for (const b of r.bugs.slice(0, 10)) out.push(`  ${b.file} frame ${b.frame} ${b.field}: ${b.ours}`);
   }
-  if (r.extraOnMalformed) out.push('', `values only we show, in frames marked malformed or truncated (not compared): ${r.extraOnMalformed}`);
+  if (r.extraOnMalformed)
+    out.push('', `values only we show, in frames marked malformed or truncated (not compared): ${r.extraOnMalformed}`);
   const pct = compared === 0 ? 100 : (100 * agree) / compared;
   out.push(`agreement: ${pct.toFixed(2)}% (${agree}/${compared}) over ${r.captures} captures`);
   return out.join('\n');

@@ -11,9 +11,9 @@
  *  |   Options (Off > 5)           |
  */
 import type { Bytes } from '../core/bytes.js';
-import type { Frame, Layer } from '../core/frame.js';
 import { hex } from '../core/bytes.js';
 import { fold, pseudoForBuild, pseudoForLayers, sum16 } from '../core/checksum.js';
+import type { Frame, Layer } from '../core/frame.js';
 import {
   decodeTlv,
   emptyHandler,

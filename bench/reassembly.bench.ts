@@ -12,7 +12,7 @@
  * alone and for dissection + the stream stages, the stages' own cost per frame, the most out-of-order
  * bytes buffered, and peak RSS.
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from '../src/api/build.js';
@@ -139,8 +139,13 @@ function generate(path: string): number {
   }
   if (held !== undefined) push(held);
   mkdirSync(dirname(path), { recursive: true });
-  const out = new Uint8Array([...w.header(), ...w.records(recs)]);
-  writeFileSync(path, out);
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, w.header());
+    for (let i = 0; i < recs.length; i += 8192) writeSync(fd, w.records(recs.slice(i, i + 8192)));
+  } finally {
+    closeSync(fd);
+  }
   return recs.length;
 }
 

@@ -24,9 +24,13 @@ export interface AnalyseOptions extends Partial<Omit<DissectOptions, 'registry'>
 
 const ANALYSE_LINKTYPE = 0x7fff_fffe;
 
+/** Trampoline registries per (registry, protocol): building a registry allocates its dense tables,
+ *  far more than dissecting a packet costs, so analyse() in a loop must not rebuild one per call. */
+const trampolines = new WeakMap<Registry, Map<string, Registry>>();
+
 export function analyse(data: Uint8Array, opts: AnalyseOptions = {}): Frame {
-  let reg = opts.registry ?? defaultRegistry;
-  let linktype = opts.linktype ?? 1;
+  const reg = opts.registry ?? defaultRegistry;
+  const linktype = opts.linktype ?? 1;
   if (opts.protocol === 'auto') {
     const b = new Bytes(data);
     const guess = reg.protocols.find((p) => p.layer === 'application' && p.probe?.(b, 0, data.length) === true);
@@ -36,6 +40,10 @@ export function analyse(data: Uint8Array, opts: AnalyseOptions = {}): Frame {
   if (opts.protocol !== undefined) {
     const p = reg.byName(opts.protocol);
     if (!p) throw new PcapkitError('ERR_PROTOCOL', `unknown protocol '${opts.protocol}'`);
+    let byName = trampolines.get(reg);
+    if (byName === undefined) trampolines.set(reg, (byName = new Map()));
+    const cached = byName.get(p.name);
+    if (cached !== undefined) return fromTrampoline(data, opts, cached);
     // A one-entry trampoline: link type ANALYSE_LINKTYPE leads straight to the chosen protocol.
     const start = defineProtocol({
       name: `analyse:${p.name}`,
@@ -46,13 +54,18 @@ export function analyse(data: Uint8Array, opts: AnalyseOptions = {}): Frame {
       bind: {},
       next: () => ({ table: 'analyse', key: 0 }),
     });
-    reg = reg.with(start, { ...p, bind: { ...p.bind, analyse: [0] } } as typeof p);
-    reg = reg.decodeAs('linktype', ANALYSE_LINKTYPE, start.name);
-    linktype = ANALYSE_LINKTYPE;
-    const f = createDissector({ ...opts, registry: reg })(rawOf(data, linktype));
-    return { ...f, layers: f.layers.slice(1), issues: f.issues.map((i) => ({ ...i, layer: i.layer - 1 })) };
+    const t = reg
+      .with(start, { ...p, bind: { ...p.bind, analyse: [0] } } as typeof p)
+      .decodeAs('linktype', ANALYSE_LINKTYPE, start.name);
+    byName.set(p.name, t);
+    return fromTrampoline(data, opts, t);
   }
   return createDissector({ ...opts, registry: reg })(rawOf(data, linktype));
+}
+
+function fromTrampoline(data: Uint8Array, opts: AnalyseOptions, reg: Registry): Frame {
+  const f = createDissector({ ...opts, registry: reg })(rawOf(data, ANALYSE_LINKTYPE));
+  return { ...f, layers: f.layers.slice(1), issues: f.issues.map((i) => ({ ...i, layer: i.layer - 1 })) };
 }
 
 function rawOf(data: Uint8Array, linktype: number) {

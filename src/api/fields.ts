@@ -38,11 +38,21 @@ const FRAME_FIELDS: Readonly<Record<string, (f: Frame) => string | undefined>> =
   'frame.cap_len': (f) => String(f.end - f.start),
   'frame.interface_id': (f) => String(f.iface),
   'frame.comment': (f) => (f.comments?.length ? f.comments.join(',') : undefined),
-  'tcp.stream': (f) =>
-    f.flow !== undefined && f.layers.some((l) => l.protocol === 'tcp') ? String(f.flow) : undefined,
-  'udp.stream': (f) =>
-    f.flow !== undefined && f.layers.some((l) => l.protocol === 'udp') ? String(f.flow) : undefined,
+  'tcp.stream': (f) => streamOf(f, 'tcp'),
+  'udp.stream': (f) => streamOf(f, 'udp'),
 };
+
+/** tcp.stream / udp.stream set by the flow stage (frame.flows when the frame has both kinds). */
+function streamOf(f: Frame, p: 'tcp' | 'udp'): string | undefined {
+  if (f.flows !== undefined) return f.flows[p] >= 0 ? String(f.flows[p]) : undefined;
+  if (f.flow === undefined) return undefined;
+  const has = f.layers.some((l) => l.protocol === p) || f.reassembled?.some((r) => isDatagramOf(r, p)) === true;
+  return has ? String(f.flow) : undefined;
+}
+function isDatagramOf(r: unknown, p: string): boolean {
+  const pk = (r as { packet?: Frame }).packet;
+  return pk !== undefined && pk.layers[0]?.protocol === p;
+}
 
 const cache = new WeakMap<Registry, Map<string, FieldRef[]>>();
 

@@ -105,6 +105,8 @@ export interface PcapngWriteOptions {
   readonly resolution?: 'us' | 'ns';
   readonly comment?: string;
   readonly userappl?: string;
+  /** Octets of FCS on every interface's frames, written as if_fcslen (the data must carry them). */
+  readonly fcsLen?: number;
 }
 
 const enc = new TextEncoder();
@@ -169,7 +171,9 @@ export class PcapngWriter {
 
   private idb(linktype: number): Uint8Array {
     const le = this.bb.le;
-    const opts = this.bb.options(this.nano ? [[9, Uint8Array.of(9)]] : []);
+    const o: [number, Uint8Array][] = this.nano ? [[9, Uint8Array.of(9)]] : [];
+    if (this.opts.fcsLen !== undefined) o.push([13, Uint8Array.of(this.opts.fcsLen)]);
+    const opts = this.bb.options(o);
     const body = new Uint8Array(8 + opts.length);
     const dv = new DataView(body.buffer);
     dv.setUint16(0, linktype, le);

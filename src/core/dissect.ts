@@ -21,7 +21,11 @@ export interface DissectOptions {
   readonly checksums?: boolean;
 }
 
-export type Dissector = (raw: RawFrame) => Frame;
+/**
+ * Dissect one frame. `first`, when given, is the protocol the bytes start with instead of the link
+ * type's (IP reassembly re-dissects a datagram's payload from its transport protocol this way).
+ */
+export type Dissector = (raw: RawFrame, first?: Protocol) => Frame;
 
 const RANK: Readonly<Record<string, number>> = { link: 0, internet: 1, transport: 2, application: 3 };
 
@@ -39,21 +43,25 @@ export function createDissector(opts: DissectOptions): Dissector {
   const details = opts.details === true;
   const checksums = opts.checksums === true;
 
-  return function dissect(raw: RawFrame): Frame {
+  return function dissect(raw: RawFrame, first?: Protocol): Frame {
     const b = raw.bytes;
     const layers: Layer[] = [];
     let issues: Issue[] | undefined;
     const cutKind: IssueKind = raw.end - raw.start < raw.origLen ? 'truncated' : 'malformed';
     let at = raw.start;
-    let end = raw.end - raw.fcsLen;
+    // The FCS is the last thing on the wire: a snaplen cut loses it first, so trim only what was captured.
+    const lost = raw.origLen - (raw.end - raw.start);
+    let end = raw.end - (lost >= raw.fcsLen ? 0 : lost > 0 ? raw.fcsLen - lost : raw.fcsLen);
     if (end < at) end = at;
-    let proto: Protocol | undefined = reg.lookup('linktype', raw.linktype);
+    let proto: Protocol | undefined = first ?? reg.lookup('linktype', raw.linktype);
     if (proto === undefined) {
       issues = addIssue(issues, issue('unsupported', 'frame.linktype_unknown', -1, at));
     }
     if (raw.tsNsec >= 1_000_000_000)
       issues = addIssue(issues, issue('malformed', 'frame.invalid_timestamp', -1, raw.start));
     let inFragment = false;
+    // Inside an ICMP/ICMPv6 error's quoted datagram: short inner headers are expected, not issues.
+    let inQuote = false;
     try {
       while (proto !== undefined) {
         if (proto.rank > maxRank) break;
@@ -69,37 +77,50 @@ export function createDissector(opts: DissectOptions): Dissector {
             complete: false,
             fields: proto.decodePartial(b, at, avail),
           });
-          issues = addIssue(
-            issues,
-            issue(cutKind, `${proto.name}.short`, idx, at, { need: proto.minLen, have: avail }),
-          );
+          if (!inQuote) {
+            issues = addIssue(
+              issues,
+              issue(cutKind, `${proto.name}.short`, idx, at, { need: proto.minLen, have: avail }),
+            );
+          }
           break;
         }
         // b. Decode.
         const f = proto.decode(b, at, end);
         if (f instanceof Need) {
           layers.push({ protocol: proto.name, start: at, hdrEnd: end, end, complete: false, fields: f.partial });
-          issues = addIssue(
-            issues,
-            issue(cutKind, f.code ?? `${proto.name}.short`, idx, at, { need: f.need, have: avail }),
-          );
+          if (!inQuote) {
+            issues = addIssue(
+              issues,
+              issue(cutKind, f.code ?? `${proto.name}.short`, idx, at, { need: f.need, have: avail }),
+            );
+          }
           break;
         }
         // c. Check.
         const bad = proto.check === undefined ? undefined : proto.check(f, b, at, end);
         if (bad !== undefined) {
-          const hl = proto.headerLen === undefined ? proto.minLen : proto.headerLen(f);
+          const hl = proto.headerLen === undefined ? proto.minLen : proto.headerLen(f, avail);
           const he = hl > proto.minLen && at + hl <= end ? at + hl : at + proto.minLen;
           layers.push({ protocol: proto.name, start: at, hdrEnd: he, end, complete: true, fields: f });
           issues = addIssue(issues, issue('malformed', bad, idx, at));
           break;
         }
+        if (proto.warn !== undefined) {
+          const w = proto.warn(f);
+          if (w !== undefined) issues = addIssue(issues, issue('malformed', w, idx, at));
+        }
         // d. Lengths.
-        const hdrEnd = at + (proto.headerLen === undefined ? proto.minLen : proto.headerLen(f));
+        const hdrEnd = at + (proto.headerLen === undefined ? proto.minLen : proto.headerLen(f, avail));
         if (hdrEnd > end) {
           // Options or extension run past the bytes: keep the fixed fields, mark the layer partial.
           layers.push({ protocol: proto.name, start: at, hdrEnd: end, end, complete: false, fields: f });
-          issues = addIssue(issues, issue(cutKind, `${proto.name}.short`, idx, at, { need: hdrEnd - at, have: avail }));
+          if (!inQuote) {
+            issues = addIssue(
+              issues,
+              issue(cutKind, `${proto.name}.short`, idx, at, { need: hdrEnd - at, have: avail }),
+            );
+          }
           break;
         }
         let pend = end;
@@ -107,7 +128,7 @@ export function createDissector(opts: DissectOptions): Dissector {
           const have = end - hdrEnd;
           const claim = proto.payloadLen(f, have);
           if (claim < have) pend = hdrEnd + Math.max(claim, 0);
-          else if (claim > have && !inFragment) {
+          else if (claim > have && !inFragment && !inQuote) {
             issues = addIssue(
               issues,
               issue(cutKind, `${proto.name}.length_exceeds`, idx, hdrEnd, {
@@ -131,12 +152,13 @@ export function createDissector(opts: DissectOptions): Dissector {
               }
             : { protocol: proto.name, start: at, hdrEnd, end: pend, complete: true, fields: f };
         layers.push(layer);
-        if (checksums && proto.verify !== undefined && !inFragment) {
+        if (checksums && proto.verify !== undefined && !inFragment && !inQuote) {
           if (!proto.verify(b, layer, layers, raw)) {
             issues = addIssue(issues, issue('checksum', `${proto.name}.bad_checksum`, idx, at));
           }
         }
         if (proto.fragment?.(f)) inFragment = true;
+        if (proto.quote?.(f)) inQuote = true;
         if (stopName !== undefined && (proto.name === stopName || proto.alias.toLowerCase() === stopName)) break;
         // e. Next: nothing to dissect in an empty payload (NoPayload).
         if (hdrEnd >= pend || proto.next === undefined) break;
@@ -185,6 +207,12 @@ export function createDissector(opts: DissectOptions): Dissector {
       section: raw.section,
       layers,
       issues: issues ?? NO_ISSUES,
+      // Stage fields, present from the start so stages store into the frame without reshaping it
+      // (a property added later costs an allocation per frame: measured, the stream stages' main cost).
+      flow: undefined,
+      flows: undefined,
+      reassembled: undefined,
+      messages: undefined,
     };
   };
 }

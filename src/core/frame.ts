@@ -86,6 +86,11 @@ export interface Frame extends RawFrame {
    * datagrams this frame completed (IP defragmentation), and application messages this frame completed.
    */
   readonly flow?: number;
+  /**
+   * Set with `flow` when a frame has both a TCP and a UDP stream (TCP tunnelled over UDP, GENEVE,
+   * VXLAN): tcp.stream and udp.stream apart. Otherwise `flow` is the one the frame has.
+   */
+  readonly flows?: { readonly tcp: number; readonly udp: number };
   readonly reassembled?: readonly unknown[];
   readonly messages?: readonly unknown[];
 }

@@ -24,6 +24,19 @@ export interface Issue {
 
 /** Generic codes; `<proto>` stands for a protocol name. */
 export const ISSUE_CODES: Readonly<Record<string, string>> = {
+  // Notes on reassembled datagrams (Datagram.notes), stages/ip-defrag.ts. '<ip>' is ip or ipv6 alike.
+  'ip.defrag_overlap': 'a fragment overlapped bytes already received with the same bytes (first data kept)',
+  'ip.defrag_overlap_conflict':
+    'a fragment overlapped bytes already received with different bytes (first data kept; RFC 5722)',
+  'ip.defrag_multiple_tails': 'two last fragments (MF = 0) gave different total lengths (the first one counts)',
+  'ip.defrag_past_end': 'a fragment reaches past the end the last fragment gave',
+  'ip.defrag_too_long': 'fragments claim more than 65,535 octets (RFC 791 limit): the datagram is given up',
+  'ip.defrag_too_many_fragments': 'more fragments than the per-datagram cap: the datagram is given up',
+  'ip.defrag_timeout': 'the reassembly timer ran out (capture time; 15 s IPv4, 60 s IPv6 by default)',
+  'ip.defrag_evicted': 'given up to stay under the byte or datagram cap',
+  'ip.defrag_end_of_input': 'the input ended with the datagram incomplete',
+  'app.stream_not_closed':
+    'an application message flushed when its TCP direction stopped without FIN/RST (end of capture, idle timeout, cap): not complete',
   '<proto>.short': 'the bytes end inside the fixed header (or its options); fields read so far are kept',
   '<proto>.length_exceeds': 'a length field claims more bytes than the frame holds (lenSource names it)',
   '<proto>.exception': 'the decoder threw; earlier layers are kept (a bug: please report it)',
@@ -41,6 +54,11 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'tcp.hdr_len_too_small': 'TCP data offset < 5 (RFC 9293 §3.1)',
   'geneve.unknown_version': 'GENEVE version other than 0 (RFC 8926 §3.4)',
   'udp.length_too_small': 'UDP length between 1 and 7 (RFC 768)',
+  'ethernet.bad_checksum': 'the Ethernet FCS the capture announces is not the CRC-32 of the frame (IEEE 802.3 §3.2.9)',
+  'l2tp.unknown_version': 'L2TP header whose version is neither 2 (RFC 2661) nor 3 (RFC 3931); 1 is Cisco L2F',
+  'lcp.length_too_small': 'LCP packet whose Length is below its 4-octet header (RFC 1661 §5)',
+  'ipcp.length_too_small': 'IPCP packet whose Length is below its 4-octet header (RFC 1332, RFC 1661 §5)',
+  'ipv6cp.length_too_small': 'IPV6CP packet whose Length is below its 4-octet header (RFC 5072, RFC 1661 §5)',
   'hopopt.option_overrun': 'an IPv6 Hop-by-Hop option runs past the end of its header (RFC 8200 §4.2)',
   'ipv6_opts.option_overrun': 'an IPv6 Destination option runs past the end of its header (RFC 8200 §4.2)',
   'hip.hdr_len_too_small': 'HIP Header Length < 4: shorter than the fixed 40-octet header (RFC 7401 §5.1)',
@@ -84,6 +102,9 @@ export const ISSUE_CODES: Readonly<Record<string, string>> = {
   'ftp-data.gap': 'bytes missing in the transfer (counted in `missing`)',
   'ftp-data.midstream': 'the data connection was captured from the middle',
   'ftp-data.capped': 'more than 64 MiB: the rest is counted, not kept',
+  'ospf.version_unknown': 'OSPF version other than 2 (RFC 2328) or 3 (RFC 5340); the header is kept',
+  'ipx.length_too_small': 'IPX length shorter than the 30-byte header',
+  'ospf.packet_length_too_small': "OSPF packet length shorter than its version's header (24 or 16 bytes)",
 };
 
 export const NO_ISSUES: readonly Issue[] = Object.freeze([]);

@@ -28,6 +28,11 @@ export interface TlvSpec {
   readonly end?: number;
   /** True when the length byte counts the type and length bytes (IPv4, TCP); false for IPv6. */
   readonly lenIncludesHeader: boolean;
+  /**
+   * The length byte counts units of this many bytes (default 1): 8 for IPv6 Neighbor Discovery
+   * options (RFC 4861 §4.6). When encoding, each option is zero-padded to a whole unit.
+   */
+  readonly unit?: number;
   /** Names for kinds without a handler. */
   readonly names?: Readonly<Record<number, string>>;
   /** Pad the encoded list to this multiple (4 for IPv4/TCP) with this byte. */
@@ -55,7 +60,8 @@ export function decodeTlv(spec: TlvSpec, b: Bytes, start: number, end: number, r
       break;
     }
     const len = u8[p + 1];
-    const total = spec.lenIncludesHeader ? len : len + 2;
+    const unit = spec.unit ?? 1;
+    const total = spec.lenIncludesHeader ? len * unit : len * unit + 2;
     if (total < 2 || p + total > end) {
       out.push({
         kind,
@@ -105,9 +111,16 @@ function valueBytes(spec: TlvSpec, o: OptionIn, reg: Registry): Uint8Array {
   return new Uint8Array(0);
 }
 
+/** Bytes one option takes on the wire, padded to the spec's unit. */
+function optionSize(spec: TlvSpec, o: OptionIn, reg: Registry): number {
+  if (spec.single.has(o.kind)) return 1;
+  const unit = spec.unit ?? 1;
+  return Math.ceil((2 + valueBytes(spec, o, reg).length) / unit) * unit;
+}
+
 export function tlvLength(spec: TlvSpec, opts: readonly OptionIn[], reg: Registry): number {
   let n = 0;
-  for (const o of opts) n += spec.single.has(o.kind) ? 1 : 2 + valueBytes(spec, o, reg).length;
+  for (const o of opts) n += optionSize(spec, o, reg);
   const pad = spec.padTo ?? 1;
   return Math.ceil(n / pad) * pad;
 }
@@ -118,9 +131,12 @@ export function encodeTlv(spec: TlvSpec, b: Bytes, at: number, opts: readonly Op
     b.u8[at++] = o.kind;
     if (spec.single.has(o.kind)) continue;
     const v = valueBytes(spec, o, reg);
-    b.u8[at++] = spec.lenIncludesHeader ? v.length + 2 : v.length;
+    const unit = spec.unit ?? 1;
+    const size = Math.ceil((2 + v.length) / unit) * unit;
+    b.u8[at++] = (spec.lenIncludesHeader ? size : size - 2) / unit;
     b.u8.set(v, at);
-    at += v.length;
+    b.u8.fill(0, at + v.length, at - 2 + size);
+    at += size - 2;
   }
   const pad = spec.padTo ?? 1;
   const total = Math.ceil((at - start) / pad) * pad;

@@ -104,6 +104,8 @@ export interface ProtocolDef<N extends string, F, D> {
   readonly abbrev: string;
   /** Name in protocol chains, PyPCAPKit style: 'IPv4'. Defaults to `name`. */
   readonly alias?: string;
+  /** Chain name when it depends on the fields (ARP/RARP/DRARP/InARP by opcode); default `alias`. */
+  aliasOf?(f: F): string;
   readonly title: string;
   readonly layer: LayerKind;
   /** The fixed header declaration (compiled protocols). */
@@ -114,8 +116,11 @@ export interface ProtocolDef<N extends string, F, D> {
   readonly encodingLength?: (f: Partial<F>) => number;
   /** Hand-written protocols: the smallest header; shorter input is `<name>.short`. */
   readonly minLen?: number;
-  /** Fixed part + options, in bytes (default minLen). */
-  headerLen?(f: F): number;
+  /**
+   * Fixed part + options, in bytes (default minLen). `avail` is what the frame holds from the header's
+   * start: a header whose options run to the end of the message (ICMPv6 ND options) returns it.
+   */
+  headerLen?(f: F, avail: number): number;
   /** The payload length the header claims; more than is there is an issue named by `lenSource`. */
   payloadLen?(f: F, avail: number): number;
   readonly lenSource?: string;
@@ -126,8 +131,17 @@ export interface ProtocolDef<N extends string, F, D> {
    * for the few checks a field cannot express (IPv6 options that run past their header).
    */
   check?(f: F, b: Bytes, at: number, end: number): IssueCode | undefined;
+  /** A contradiction the dissection can go on past (recorded as `malformed`, the chain continues). */
+  warn?(f: F): IssueCode | undefined;
   /** True when this header carries a fragment: later length claims are not issues. */
   fragment?(f: F): boolean;
+  /**
+   * True when the payload quotes another packet's headers, cut short by design (ICMP errors quote the
+   * IP header + 8 bytes, RFC 792; ICMPv6 as much as fits, RFC 4443 §2.4(c)). Inner layers are still
+   * dissected, but a short inner header or a length claim past the quote is not an issue there: the
+   * inner layer is kept partial (`complete: false`) with no issue, and its checksum is not verified.
+   */
+  quote?(f: F): boolean;
   /** Checksum verification on request; returns false when the checksum is wrong. */
   verify?(b: Bytes, layer: Layer, layers: readonly Layer[], frame: RawFrame): boolean;
   readonly rest?: Codec<F, D>;

@@ -13,6 +13,7 @@
 import type { Bytes } from '../core/bytes.js';
 import { hex } from '../core/bytes.js';
 import { fold, pseudoForBuild, pseudoForLayers, sum16 } from '../core/checksum.js';
+import type { Frame, Layer } from '../core/frame.js';
 import {
   decodeTlv,
   emptyHandler,
@@ -119,11 +120,60 @@ const tcpAo: OptionHandler = {
     e - s >= 2 ? { keyId: b.u8[s], rnextKeyId: b.u8[s + 1], mac: hex(b.u8, s + 2, e) } : { malformed: true },
 };
 
-/** Multipath TCP (RFC 8684 §3): the subtype is shown; the rest is raw, as the issue asks. */
+/** MPTCP option subtypes (RFC 8684 §7 / IANA "MPTCP Option Subtypes"). */
+export const MPTCP_SUBTYPES: Readonly<Record<number, string>> = {
+  0: 'MP_CAPABLE',
+  1: 'MP_JOIN',
+  2: 'DSS',
+  3: 'ADD_ADDR',
+  4: 'REMOVE_ADDR',
+  5: 'MP_PRIO',
+  6: 'MP_FAIL',
+  7: 'MP_FASTCLOSE',
+  8: 'MP_TCPRST',
+  15: 'MP_EXPERIMENTAL',
+};
+
+/**
+ * Multipath TCP (RFC 8684 §3): the subtype (high nibble of the first value byte) and, for
+ * MP_CAPABLE, the version (low nibble, RFC 8684 §3.1; 0 is RFC 6824); the rest stays raw.
+ */
 const mptcp: OptionHandler = {
   name: 'mptcp',
-  decode: (b, s, e) => (e - s >= 1 ? { subtype: b.u8[s] >>> 4, data: hex(b.u8, s, e) } : { data: '' }),
+  decode: (b, s, e) => {
+    if (e - s < 1) return { malformed: true, data: '' };
+    const st = b.u8[s] >>> 4;
+    const o: Record<string, unknown> = { subtype: st, subtypeName: MPTCP_SUBTYPES[st] ?? 'unknown' };
+    if (st === 0) o.version = b.u8[s] & 0x0f;
+    o.data = hex(b.u8, s, e);
+    return o;
+  },
 };
+
+/**
+ * TCP Fast Open cookie (RFC 7413 §4.1.1): an empty option is a cookie request; a cookie is 4 to 16
+ * bytes. The same value rides in experimental option 254 with ExID 0xF989 (§4.1.1, RFC 6994).
+ */
+const tfo: OptionHandler = {
+  name: 'tfo',
+  decode: (b, s, e) => (e === s ? { request: true } : { cookie: hex(b.u8, s, e) }),
+};
+
+/**
+ * Accurate ECN (draft-ietf-tcpm-accurate-ecn §3.2.3): up to three 24-bit byte counters. Kind 172
+ * (AccECN0) orders them EE0B, ECEB, EE1B; kind 174 (AccECN1) orders them EE1B, ECEB, EE0B. A length
+ * of 2, 5, 8 or 11 carries 0 to 3 of them.
+ */
+const accecn = (name: string, order: readonly string[]): OptionHandler => ({
+  name,
+  decode: (b, s, e) => {
+    const o: Record<string, unknown> = {};
+    let i = 0;
+    for (let p = s; p + 3 <= e && i < 3; p += 3, i++) o[order[i]] = (b.u8[p] << 16) | (b.u8[p + 1] << 8) | b.u8[p + 2];
+    if ((e - s) % 3 !== 0 || e - s > 9) o.malformed = true;
+    return o;
+  },
+});
 
 /** Quick-Start Response (RFC 4782 §4.2): rate request, TTL diff, nonce. */
 const quickStart: OptionHandler = {
@@ -134,11 +184,30 @@ const quickStart: OptionHandler = {
       : { malformed: true },
 };
 
-/** Experimental options (RFC 6994 §3): a 16-bit ExID, then data. Users register their ExID decoders over this. */
+/** Experiment identifiers decoded here (IANA "TCP Experimental Option Experiment Identifiers"). */
+export const TCP_EXIDS: Readonly<Record<number, string>> = {
+  44224: 'accecn0', // draft-ietf-tcpm-accurate-ecn §3.2.3, before kinds 172/174 were assigned
+  44225: 'accecn1',
+  63881: 'tfo', // RFC 7413 §4.1.1
+};
+const ACCECN0 = accecn('accecn0', ['ee0b', 'eceb', 'ee1b']);
+const ACCECN1 = accecn('accecn1', ['ee1b', 'eceb', 'ee0b']);
+
+/**
+ * Experimental options (RFC 6994 §3): a 16-bit ExID, then data. TFO's (0xF989) and AccECN's
+ * (0xACC0/0xACC1) experimental forms decode as those options; users register their own ExID
+ * decoders over this handler.
+ */
 const experimental: OptionHandler = {
   name: 'experimental',
-  decode: (b, s, e) =>
-    e - s >= 2 ? { exid: b.dv.getUint16(s), data: hex(b.u8, s + 2, e) } : { data: hex(b.u8, s, e) },
+  decode: (b, s, e) => {
+    if (e - s < 2) return { data: hex(b.u8, s, e) };
+    const exid = b.dv.getUint16(s);
+    const n = TCP_EXIDS[exid];
+    const inner = exid === 0xf989 ? tfo : exid === 0xacc0 ? ACCECN0 : exid === 0xacc1 ? ACCECN1 : undefined;
+    if (inner === undefined) return { exid, data: hex(b.u8, s + 2, e) };
+    return { exid, experiment: n, ...inner.decode(b, s + 2, e) };
+  },
 };
 
 export const TCP_OPTION_HANDLERS: Readonly<Record<number, OptionHandler<any>>> = {
@@ -166,7 +235,9 @@ export const TCP_OPTION_HANDLERS: Readonly<Record<number, OptionHandler<any>>> =
   28: userTimeout,
   29: tcpAo,
   30: mptcp,
-  34: opaque('tfo', 'cookie'), // RFC 7413 §4.1.1
+  34: tfo,
+  172: ACCECN0,
+  174: ACCECN1,
   253: experimental,
   254: experimental,
 };
@@ -232,11 +303,14 @@ export const tcp = defineProtocol({
   },
   handlers: { 'tcp.option': TCP_OPTION_HANDLERS },
   computed: {
-    'tcp.len': (l) => l.end - l.hdrEnd,
-    'tcp.option_kind': (l, fr, reg) =>
-      l.hdrEnd - l.start > 20
-        ? options.decode(fr.bytes, l.start + 20, l.hdrEnd, l.fields, reg).map((o) => o.kind)
-        : undefined,
+    // A header quoted by an ICMP error (8 bytes, no data offset) has no payload length to speak of.
+    'tcp.len': (l, fr) => segmentLength(l, fr as Frame),
+    // Lengths are checked against the header length the segment claims; a header cut by the capture
+    // lists the options whose kind and length bytes were captured, as tshark does.
+    'tcp.option_kind': (l, fr) => {
+      const hl = (l.fields as { hdrLen?: number }).hdrLen;
+      return hl !== undefined && hl > 20 ? optionKinds(fr.bytes.u8, l.start + 20, l.start + hl, l.hdrEnd) : undefined;
+    },
   },
   summary: (f) => `${f.srcport} → ${f.dstport} [${tcpFlagString(f.flags)}] seq=${f.seq} ack=${f.ack} win=${f.window}`,
 });
@@ -244,6 +318,63 @@ declare module '../core/frame.js' {
   interface LayerMap {
     tcp: FieldsOf<typeof tcp>;
   }
+}
+
+/**
+ * The kind of every well-formed option, as tshark's tcp.option_kind lists them: the walk stops at a
+ * length below 2 or past the header (that option is not listed), and it does not stop at EOL, so
+ * the zero padding after an EOL shows as more EOLs (RFC 9293 §3.2: padding is zeros). `captured`
+ * is where the bytes end when the capture cut the header short.
+ */
+export function optionKinds(u8: Uint8Array, start: number, end: number, captured = end): number[] {
+  const out: number[] = [];
+  let p = start;
+  const stop = Math.min(end, captured);
+  while (p < stop) {
+    const kind = u8[p];
+    if (kind <= 1) {
+      out.push(kind);
+      p++;
+      continue;
+    }
+    if (p + 2 > end || p + 1 >= captured) break;
+    const len = u8[p + 1];
+    if (len < 2 || p + len > end) break;
+    out.push(kind);
+    p += len;
+  }
+  return out;
+}
+
+/**
+ * tcp.len as tshark reports it: the payload length the IP header claims minus the TCP header length
+ * (RFC 9293 §3.8: SEG.LEN), even when the capture cut the bytes; none for a contradictory header or
+ * inside an IP fragment (the segment is not whole).
+ */
+function segmentLength(l: Layer, fr: Frame): number | undefined {
+  const hl = (l.fields as { hdrLen?: number }).hdrLen;
+  if (hl === undefined || hl < 20) return undefined;
+  // Wireshark bounds every length by the frame's reported (original) length, not by what was captured.
+  const reported = fr.start + fr.origLen - fr.fcsLen;
+  const hdrEnd = l.start + hl;
+  if (hdrEnd > reported) return undefined; // the header itself is cut short: no segment length
+  const ls = fr.layers;
+  const idx = ls.indexOf(l);
+  for (let i = idx - 1; i >= 0; i--) {
+    const o = ls[i];
+    const f = o.fields as Record<string, number | undefined>;
+    if (o.protocol === 'ipv6_frag') return undefined;
+    if (o.protocol === 'ipv4') {
+      if (f.mf === 1 || (f.fragOffset ?? 0) !== 0) return undefined;
+      if (!f.len) break; // TSO: length 0, trust the bytes
+      return Math.max(0, Math.min(o.start + f.len, reported) - hdrEnd);
+    }
+    if (o.protocol === 'ipv6') {
+      if (f.plen === undefined || (f.plen === 0 && f.nxt === 0)) break; // jumbogram
+      return Math.max(0, Math.min(o.start + 40 + f.plen, reported) - hdrEnd);
+    }
+  }
+  return Math.max(0, reported - hdrEnd);
 }
 
 const FLAG_LETTERS: readonly [number, string][] = [

@@ -9,6 +9,7 @@
  * step mode; each frame is dumped as it is handed out). The report is closed in `finally`, so it is
  * a valid document after an error, a `break`, an abort or a closed pipe.
  */
+
 import type { CaptureInfo } from '../capture/info.js';
 import type { Input } from '../capture/source.js';
 import { PcapkitError } from '../core/errors.js';
@@ -28,6 +29,7 @@ import {
 import { Formatter } from '../dump/fmt.js';
 import type { Engine, EngineRun } from '../engines/engine.js';
 import { buildStages, type RunResults, type StageContext } from '../stages/index.js';
+import type { FlowInfo } from '../stages/trace.js';
 import { defaultVerbose, type ExtractOptions, type ResolvedOptions, resolveOptions } from './options.js';
 
 export interface ExtractStats {
@@ -78,7 +80,7 @@ export interface Extraction extends AsyncIterable<Frame>, AsyncDisposable {
   /** Reassembled datagrams/streams by protocol (undefined unless reassembly is on). */
   readonly reassembly: RunResults['reassembly'] | undefined;
   /** Traced flows (undefined unless tracing is on). */
-  readonly flows: readonly unknown[] | undefined;
+  readonly flows: readonly FlowInfo[] | undefined;
   /** Everything stages exposed. */
   readonly results: RunResults;
   readonly done: boolean;

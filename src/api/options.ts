@@ -27,8 +27,12 @@ export interface ExtractReassembleOptions {
   readonly ipv4?: boolean;
   readonly ipv6?: boolean;
   readonly tcp?: boolean;
-  /** Submit only complete datagrams/streams (PyPCAPKit's reasm_strict). */
+  /** Submit only complete datagrams/streams (PyPCAPKit's reasm_strict). Default true. */
   readonly strict?: boolean;
+  /** Keep what was reassembled in `extraction.reassembly` (PyPCAPKit's reasm_store). Default true. */
+  readonly store?: boolean;
+  /** Called with each submitted datagram (PyPCAPKit's register_reassembly_*_callback). */
+  readonly callbacks?: readonly ((datagram: unknown) => void)[];
 }
 
 export interface ExtractTraceOptions {
@@ -38,6 +42,10 @@ export interface ExtractTraceOptions {
   readonly format?: string;
   readonly byteOrder?: 'little' | 'big';
   readonly nanosecond?: boolean;
+  /** Trace UDP flows too (PyPCAPKit traces TCP only). */
+  readonly udp?: boolean;
+  /** One flow for both directions (PyPCAPKit's flows are one direction each). */
+  readonly bidirectional?: boolean;
 }
 
 /** `tcp.port==8097,http2` (tshark -d), or the same as an object. */
@@ -107,6 +115,8 @@ export interface ExtractOptions {
   readonly ipv6?: boolean;
   readonly tcp?: boolean;
   readonly trace?: boolean | ExtractTraceOptions;
+  /** Number flows (frame.flow, tshark's tcp.stream / udp.stream) even without reassembly or tracing. */
+  readonly flows?: boolean;
 
   // ── bounds and plumbing
   /** Stop after this many frames (tshark -c). */
@@ -150,8 +160,13 @@ export interface ResolvedOptions {
     readonly ipv6: boolean;
     readonly tcp: boolean;
     readonly strict: boolean;
+    readonly store: boolean;
+    readonly callbacks: readonly ((datagram: unknown) => void)[];
   };
   readonly trace: false | Required<ExtractTraceOptions>;
+  /** Number flows (frame.flow: tcp.stream / udp.stream) even when nothing else asks. */
+  readonly flows: boolean;
+  readonly dumpers: DumperRegistry;
   readonly limit: number | undefined;
   readonly signal: AbortSignal | undefined;
   readonly onWarning: WarningHandler | undefined;
@@ -247,6 +262,8 @@ export function resolveOptions(input: Input | undefined, o: ExtractOptions = {})
     ipv6: all || ro.ipv6 === true || o.ip === true || o.ipv6 === true,
     tcp: all || ro.tcp === true || o.tcp === true,
     strict: ro.strict ?? true,
+    store: ro.store ?? true,
+    callbacks: ro.callbacks ?? [],
   };
   const t = o.trace;
   const trace: false | Required<ExtractTraceOptions> =
@@ -257,6 +274,8 @@ export function resolveOptions(input: Input | undefined, o: ExtractOptions = {})
           format: (typeof t === 'object' ? t.format : undefined) ?? 'pcap',
           byteOrder: (typeof t === 'object' ? t.byteOrder : undefined) ?? 'little',
           nanosecond: (typeof t === 'object' ? t.nanosecond : undefined) ?? false,
+          udp: (typeof t === 'object' ? t.udp : undefined) ?? false,
+          bidirectional: (typeof t === 'object' ? t.bidirectional : undefined) ?? false,
         };
 
   // Engine.
@@ -345,6 +364,8 @@ export function resolveOptions(input: Input | undefined, o: ExtractOptions = {})
     strict: o.strict === true,
     reassemble,
     trace,
+    flows: o.flows === true,
+    dumpers,
     limit,
     signal: o.signal,
     onWarning,

@@ -5,7 +5,16 @@
  * follows. Parsing is node:util parseArgs (strict: an unknown flag is a usage error).
  */
 import { parseArgs } from 'node:util';
-import { type ExtractOptions, LAYERS, type LayerName, parseDecodeAs, protocolByAnyName } from '../api/options.js';
+import { parseZ, type ZSpec } from '../api/follow.js';
+import {
+  type ExtractOptions,
+  type ExtractReassembleOptions,
+  type ExtractTraceOptions,
+  LAYERS,
+  type LayerName,
+  parseDecodeAs,
+  protocolByAnyName,
+} from '../api/options.js';
 import { FormatError, PcapkitError, UsageError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import type { DumperRegistry } from '../dump/dumper.js';
@@ -55,6 +64,25 @@ export interface FlagSpec {
   readonly group: 'report' | 'dissection' | 'run' | 'reassembly' | 'general';
   /** Apply the flag's value (a string, a boolean, or a list when `multiple`). */
   apply(value: any, s: CliState, ctx: CliContext): void;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+/** --reassemble names and what each switches on. */
+const REASSEMBLY_NAMES: Readonly<Record<string, readonly string[]>> = {
+  ipv4: ['ipv4'],
+  ipv6: ['ipv6'],
+  tcp: ['tcp'],
+  ip: ['ipv4', 'ipv6'],
+  all: ['ipv4', 'ipv6', 'tcp'],
+};
+
+function reassembly(s: CliState): Writable<ExtractReassembleOptions> {
+  if (typeof s.options.reassemble !== 'object') s.options.reassemble = { strict: false };
+  return s.options.reassemble as Writable<ExtractReassembleOptions>;
+}
+function tracing(s: CliState): Writable<ExtractTraceOptions> {
+  if (typeof s.options.trace !== 'object') s.options.trace = {};
+  return s.options.trace as Writable<ExtractTraceOptions>;
 }
 
 const count = (v: string): number => {
@@ -217,6 +245,117 @@ export const FLAGS: FlagSpec[] = [
       s.options.decodeAs = [...(s.options.decodeAs ?? []), ...v];
     },
   },
+  // ── reassembly and tracing (issue 4)
+  {
+    name: 'reassemble',
+    type: 'string',
+    arg: 'LIST',
+    group: 'reassembly',
+    help: 'reassemble ipv4, ipv6, tcp (comma-separated; ip = ipv4,ipv6; all): datagrams and streams go into the report',
+    apply: (v: string, s) => {
+      const want = new Set<string>();
+      for (const x of v.split(',').map((t) => t.trim().toLowerCase())) {
+        const names = REASSEMBLY_NAMES[x];
+        if (names === undefined)
+          throw new UsageError(`unknown reassembly '${x}' (expected ipv4, ipv6, tcp, ip or all)`);
+        for (const k of names) want.add(k);
+      }
+      const r = reassembly(s);
+      r.ipv4 = want.has('ipv4');
+      r.ipv6 = want.has('ipv6');
+      r.tcp = want.has('tcp');
+    },
+  },
+  {
+    name: 'strict',
+    type: 'boolean',
+    group: 'reassembly',
+    help: 'with --reassemble: only complete datagrams and gap-free stream data',
+    apply: (v, s) => {
+      reassembly(s).strict = v === true;
+    },
+  },
+  {
+    name: 'trace',
+    type: 'string',
+    arg: 'DIR',
+    group: 'reassembly',
+    help: 'trace TCP flows: one file per flow in DIR (PyPCAPKit trace_fout)',
+    apply: (v: string, s) => {
+      tracing(s).output = v;
+    },
+  },
+  {
+    name: 'trace-format',
+    type: 'string',
+    arg: 'FMT',
+    group: 'reassembly',
+    help: 'per-flow file format: pcap (default), json, plist, tree, or any report format',
+    apply: (v: string, s, ctx) => {
+      if (v !== 'pcap' && !ctx.dumpers.get(v))
+        throw new FormatError(`unknown trace format '${v}' (known: ${ctx.dumpers.names().join(', ')})`);
+      tracing(s).format = v;
+    },
+  },
+  {
+    name: 'trace-byteorder',
+    type: 'string',
+    arg: 'ORDER',
+    group: 'reassembly',
+    help: 'per-flow pcap byte order: little (default) or big',
+    apply: (v: string, s) => {
+      if (v !== 'little' && v !== 'big') throw new UsageError(`bad byte order '${v}' (expected little or big)`);
+      tracing(s).byteOrder = v;
+    },
+  },
+  {
+    name: 'trace-nanosecond',
+    type: 'boolean',
+    group: 'reassembly',
+    help: 'per-flow pcap files with nanosecond timestamps',
+    apply: (v, s) => {
+      tracing(s).nanosecond = v === true;
+    },
+  },
+  {
+    name: 'trace-udp',
+    type: 'boolean',
+    group: 'reassembly',
+    help: 'trace UDP flows too',
+    apply: (v, s) => {
+      tracing(s).udp = v === true;
+    },
+  },
+  {
+    name: 'trace-bidirectional',
+    type: 'boolean',
+    group: 'reassembly',
+    help: 'one flow (and file) for both directions of a connection',
+    apply: (v, s) => {
+      tracing(s).bidirectional = v === true;
+    },
+  },
+  {
+    name: 'statistics',
+    short: 'z',
+    type: 'string',
+    multiple: true,
+    arg: 'STAT',
+    group: 'reassembly',
+    help: "tshark's -z: follow,tcp,ascii|hex|raw,N and conv,tcp|udp|ip|ipv6 (repeatable; stdout; no report unless -o/-f)",
+    apply: (v: string[], s) => {
+      const specs: ZSpec[] = [];
+      for (const x of v) {
+        const z = parseZ(x);
+        if (!z)
+          throw new UsageError(
+            `unsupported statistic '${x}' (expected follow,tcp,ascii|hex|raw,N or conv,tcp|udp|ip|ipv6)`,
+          );
+        specs.push(z);
+      }
+      s.extra.z = specs;
+    },
+  },
   // ── run
   {
     name: 'engine',
@@ -369,6 +508,12 @@ export function parseCli(
   s.input = pos[0];
   // PyPCAPKit's defaults: output stem `out`, tree format; here `out` gets the format's extension.
   const o = s.options;
+  // tshark -q -z …: only the statistics, unless a report is asked for with -o, -f (or -j/-p/-t) or -F.
+  if (s.extra.z !== undefined && o.output === undefined && o.format === undefined && !o.files) o.nofile = true;
+  if (typeof o.trace === 'object' && o.trace.output === undefined)
+    throw new UsageError('--trace-format, --trace-byteorder, --trace-nanosecond need --trace DIR');
+  if (typeof o.reassemble === 'object' && !o.reassemble.ipv4 && !o.reassemble.ipv6 && !o.reassemble.tcp)
+    throw new UsageError('--strict needs --reassemble LIST');
   if (!o.nofile) {
     if (o.output === undefined) {
       o.format ??= 'tree';

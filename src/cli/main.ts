@@ -6,7 +6,8 @@ import { createWriteStream, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from '../api/extract.js';
-import type { ExtractOptions } from '../api/options.js';
+import { type ZSpec, zStatistics } from '../api/follow.js';
+import { applyDecodeAs, type ExtractOptions } from '../api/options.js';
 import type { CaptureInfo } from '../capture/info.js';
 import { interfacesOf } from '../capture/info.js';
 import { linktypeName } from '../capture/linktypes.js';
@@ -15,6 +16,7 @@ import { PcapkitError } from '../core/errors.js';
 import type { PcapkitWarning } from '../core/warnings.js';
 import { isEpipe } from '../dump/dumper.js';
 import { defaultDumpers } from '../dump/index.js';
+import { defaultRegistry } from '../protocols/index.js';
 import { type CliState, parseCli } from './args.js';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { helpText } from './help.js';
@@ -70,6 +72,12 @@ async function* teeStdin(path: string): AsyncGenerator<Uint8Array> {
   } finally {
     await new Promise<void>((r) => ws.end(() => r()));
   }
+}
+
+function writeOut(ws: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((res, rej) => {
+    ws.write(text, (e) => (e ? rej(e) : res()));
+  });
 }
 
 export async function main(
@@ -141,7 +149,20 @@ export async function main(
     onProgress: (p) => progress.update(p),
   };
 
+  const z = s.extra.z as ZSpec[] | undefined;
+  if (z !== undefined && !o.nofile && s.input === '-') {
+    err('pcapkit: -z with stdin cannot also write a report (stdin is read once); drop -o/-f or read a file\n');
+    return EXIT_USAGE;
+  }
   try {
+    if (z !== undefined && o.nofile) {
+      // Statistics only: one pass, tshark's text on stdout.
+      const registry = o.decodeAs?.length ? applyDecodeAs(defaultRegistry, o.decodeAs) : defaultRegistry;
+      const text = await zStatistics(input, z, { registry, signal: ac.signal });
+      progress.done();
+      await writeOut(io.stdout, text);
+      return EXIT_OK;
+    }
     const x = extract(input, opts);
     if (verbose)
       x.capture.then(
@@ -162,6 +183,10 @@ export async function main(
         `pcapkit: ${st.frames} frames, ${fmtBytes(st.bytes)} in ${secs.toFixed(2)} s (${Math.round(st.frames / Math.max(secs, 1e-6))} frames/s)${issues}${where}\n`,
       );
       if (unknown) err(`pcapkit: ${unknown}\n`);
+    }
+    if (z !== undefined) {
+      const registry = o.decodeAs?.length ? applyDecodeAs(defaultRegistry, o.decodeAs) : defaultRegistry;
+      await writeOut(io.stdout, await zStatistics(input, z, { registry, signal: ac.signal }));
     }
     return EXIT_OK;
   } catch (e) {

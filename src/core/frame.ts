@@ -122,7 +122,7 @@ export function findAll<K extends KnownName>(frame: Frame, name: K): Layer<K, La
 export function findAll(frame: Frame, name: string): Layer[];
 export function findAll(frame: Frame, name: string): Layer[] {
   const g = GROUPS[name];
-  return frame.layers.filter((l) => l.protocol === name || (g !== undefined && g.includes(l.protocol)));
+  return frame.layers.filter((l) => l.protocol === name || g?.includes(l.protocol));
 }
 
 /** PyPCAPKit's `'IPv4' in frame`. */

@@ -1,17 +1,23 @@
 /**
  * The stage list for a run: plain functions over batches (DESIGN §3.1), composed in
  * src/api/extract.ts. Each feature adds its stage here with one `if` and one push, in pipeline
- * order: ip-defrag → tcp-stream → app → trace → filter.
+ * order: ip-defrag → flows (tcp-stream, app) → trace → results.
  */
 import type { ResolvedOptions } from '../api/options.js';
+import type { Frame } from '../core/frame.js';
 import type { Registry } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import type { WarningCode } from '../core/warnings.js';
+import { dumperTraceWriters } from '../dump/trace-writers.js';
+import type { Datagram } from './ip-defrag.js';
+import { streamStages } from './reassembly.js';
+import type { TcpChunk } from './tcp-stream.js';
+import type { FlowInfo } from './trace.js';
 
 /** What a run exposes afterwards, filled by stages (reassembled datagrams, traced flows, …). */
 export interface RunResults {
-  readonly reassembly: { ipv4?: readonly unknown[]; ipv6?: readonly unknown[]; tcp?: readonly unknown[] };
-  flows?: readonly unknown[];
+  readonly reassembly: { ipv4?: readonly Datagram[]; ipv6?: readonly Datagram[]; tcp?: readonly TcpChunk[] };
+  flows?: readonly FlowInfo[];
   /** Anything else a stage wants to expose (`extraction.results.<name>`). */
   readonly extra: Record<string, unknown>;
 }
@@ -25,7 +31,63 @@ export interface StageContext {
 
 export function buildStages(o: ResolvedOptions, ctx: StageContext): Stage[] {
   const stages: Stage[] = [];
-  void o;
-  void ctx;
+  const r = o.reassemble;
+  if (r.ipv4 || r.ipv6 || r.tcp || o.trace || o.flows) {
+    const res = ctx.results.reassembly as { ipv4?: Datagram[]; ipv6?: Datagram[]; tcp?: TcpChunk[] };
+    if (r.ipv4) res.ipv4 = [];
+    if (r.ipv6) res.ipv6 = [];
+    if (r.tcp) res.tcp = [];
+    const keep = r.store;
+    const tw =
+      o.trace && o.trace.format !== 'pcap' ? dumperTraceWriters(o.dumpers, o.registry, o.dump, ctx.warn) : undefined;
+    if (o.trace && o.trace.format !== 'pcap' && tw?.writers[o.trace.format] === undefined) {
+      ctx.warn('W_OPTION_IGNORED', `no trace writer for format '${o.trace.format}'`);
+    }
+    const { run, stages: s } = streamStages({
+      registry: o.registry,
+      ipv4: r.ipv4,
+      ipv6: r.ipv6,
+      tcp: r.tcp,
+      strict: r.strict,
+      flows: true,
+      trace: o.trace
+        ? {
+            output: o.trace.output,
+            format: o.trace.format,
+            byteOrder: o.trace.byteOrder,
+            nanosecond: o.trace.nanosecond,
+            udp: o.trace.udp,
+            bidirectional: o.trace.bidirectional,
+            writers: tw?.writers,
+          }
+        : undefined,
+      onDatagrams: (list) => {
+        for (const d of list) for (const cb of r.callbacks) cb(d);
+        if (!keep) return;
+        for (const d of list) (d.kind === 'ipv6' ? res.ipv6 : res.ipv4)?.push(d);
+      },
+    });
+    stages.push(...s);
+    // Results once the input is done: TCP pieces (when stored), the flow index, flow files written.
+    stages.push(async function* results(src) {
+      try {
+        for await (const batch of src) {
+          if (r.tcp && keep) collectTcp(batch, res.tcp!);
+          yield batch;
+        }
+      } finally {
+        if (run.tracer !== undefined) ctx.results.flows = run.tracer.index();
+        await tw?.settled();
+      }
+    });
+  }
   return stages;
+}
+
+function collectTcp(batch: readonly Frame[], out: TcpChunk[]): void {
+  for (const f of batch) {
+    const rs = f.reassembled;
+    if (rs === undefined) continue;
+    for (const x of rs) if ((x as { kind?: string }).kind === 'tcp') out.push(x as TcpChunk);
+  }
 }

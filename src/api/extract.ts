@@ -27,7 +27,7 @@ import {
   streamSink,
 } from '../dump/dumper.js';
 import { Formatter } from '../dump/fmt.js';
-import type { Engine, EngineRun } from '../engines/engine.js';
+import type { EncodedRun, Engine, EngineOptions, EngineRun } from '../engines/engine.js';
 import { buildStages, type RunResults, type StageContext } from '../stages/index.js';
 import type { FlowInfo } from '../stages/trace.js';
 import { defaultVerbose, type ExtractOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -226,7 +226,16 @@ class ExtractionImpl implements Extraction {
       !o.store &&
       !o.strict &&
       stages.length === 0;
-    this.run_ = o.engine.open(o.input, {
+    this.run_ = o.engine.open(o.input, this.engineOptions(raw));
+    this.watchInfo(this.run_.info);
+    const src = compose(stages)(this.run_.batches());
+    this.it = src[Symbol.asyncIterator]();
+    return this.it;
+  }
+
+  private engineOptions(raw: boolean): EngineOptions {
+    const o = this.options;
+    return {
       registry: o.registry,
       stopAt: raw ? { layer: 'none' } : o.stopAt,
       details: o.details,
@@ -234,17 +243,80 @@ class ExtractionImpl implements Extraction {
       limit: o.limit,
       signal: this.abort.signal,
       read: { ...o.read, onRead: (n) => (this.stats.bytesRead += n) },
-    });
-    this.run_.info.then(
+      warn: (c, m) => o.warn(c, m),
+    };
+  }
+
+  private watchInfo(info: Promise<CaptureInfo>): void {
+    info.then(
       (i) => {
         this.info_ = i;
         this.captureResolve(i);
       },
       (e) => this.captureReject(e),
     );
-    const src = compose(stages)(this.run_.batches());
-    this.it = src[Symbol.asyncIterator]();
-    return this.it;
+  }
+
+  /**
+   * The encoded route: an engine that dissects and encodes report records itself (the parallel
+   * engines' workers) hands back bytes, not frames. Taken only when nothing else reads frames
+   * (no stage, verbose, store or strict) and the report format accepts pre-encoded records.
+   * Returns false when the route does not apply (the engine declined, e.g. a small input).
+   */
+  private async driveEncoded(): Promise<boolean> {
+    const o = this.options;
+    const f = o.format;
+    const r = o.reassemble;
+    if (f?.encoding === undefined || o.engine.openEncoded === undefined) return false;
+    if (o.output.kind !== 'file' && o.output.kind !== 'stdout' && o.output.kind !== 'stream') return false;
+    if (this.verbose || o.store || o.strict || r.ipv4 || r.ipv6 || r.tcp || o.trace || o.flows) return false;
+    let run: EncodedRun | undefined;
+    try {
+      await o.engine.available?.();
+      run = o.engine.openEncoded(o.input, this.engineOptions(false), { encoding: f.encoding, bytes: o.dump.bytes });
+    } catch (e) {
+      await this.finish(true);
+      throw e;
+    }
+    if (run === undefined) return false;
+    this.started = performance.now();
+    this.run_ = { info: run.info, batches: () => ({ [Symbol.asyncIterator]: () => it }) as never };
+    this.watchInfo(run.info);
+    const it = run.batches();
+    this.it = it as unknown as AsyncIterator<readonly Frame[]>;
+    const s = this.stats;
+    let complete = false;
+    try {
+      for (;;) {
+        if (this.abort.signal.aborted) throw abortErr(this.abort.signal);
+        const x = await it.next();
+        if (x.done) break;
+        const b = x.value;
+        if (!this.opened) await this.openDumper();
+        for (const [, kind, code, linktype] of b.issues) {
+          s.issues++;
+          s.issuesByKind[kind] = (s.issuesByKind[kind] ?? 0) + 1;
+          s.issuesByCode[code] = (s.issuesByCode[code] ?? 0) + 1;
+          if (code === 'frame.linktype_unknown') s.unknownLinktypes[linktype] = (s.unknownLinktypes[linktype] ?? 0) + 1;
+        }
+        s.frames += b.count;
+        s.bytes += b.capBytes;
+        s.wireBytes += b.wireBytes;
+        const d = this.dumper;
+        if (d !== undefined && b.count > 0) {
+          if (d.writeEncoded === undefined)
+            throw new PcapkitError('ERR_USAGE', `format '${f.name}' declares encoding but has no writeEncoded()`);
+          await d.writeEncoded(b);
+        }
+        s.elapsedMs = performance.now() - this.started;
+        o.onProgress?.({ bytesRead: s.bytesRead, frames: s.frames, elapsedMs: s.elapsedMs });
+      }
+      complete = true;
+    } finally {
+      if (!complete) await this.finish(true);
+    }
+    await this.finish(false);
+    return true;
   }
 
   private dumpContext(): DumpContext {
@@ -448,6 +520,7 @@ class ExtractionImpl implements Extraction {
 
   private async drive(): Promise<Extraction> {
     this.claim('run');
+    if (await this.driveEncoded()) return this;
     let complete = false;
     try {
       for (;;) {

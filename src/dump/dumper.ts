@@ -56,8 +56,26 @@ export interface Summary {
 export interface Dumper {
   open(info: CaptureInfo): void | Promise<void>;
   write(frames: readonly Frame[]): void | Promise<void>;
+  /** Frames already encoded elsewhere (a parallel engine's workers), in frame order; see `encoding`. */
+  writeEncoded?(batch: EncodedBatch): void | Promise<void>;
   close(summary: Summary): Promise<void>;
 }
+
+/**
+ * Frames encoded by workers: `records` holds one frame record per frame, record i spanning
+ * `offsets[i]..offsets[i + 1]`. For 'ndjson' a record is the frame's JSON line (newline included);
+ * for 'json' it is the frame's JSON object (the report adds `"Frame N":` and capture blocks).
+ */
+export interface EncodedBatch {
+  readonly count: number;
+  /** Frame numbers (`frame.n`). */
+  readonly numbers: Float64Array;
+  readonly records: Uint8Array;
+  readonly offsets: Uint32Array;
+}
+
+/** Record encodings a worker can produce (the built-in JSON emitters of src/dump/fmt.ts). */
+export type RecordEncoding = 'ndjson' | 'json';
 
 export interface DumperFactory {
   /** Format name for `-f`: 'json'. */
@@ -72,6 +90,8 @@ export interface DumperFactory {
   readonly needsLayers?: boolean;
   /** Binary output (never written to a terminal by the CLI). */
   readonly binary?: boolean;
+  /** The dumper accepts records pre-encoded this way through `writeEncoded` (parallel engines). */
+  readonly encoding?: RecordEncoding;
   create(sink: Sink, ctx: DumpContext): Dumper;
 }
 

@@ -7,7 +7,7 @@
 import type { CaptureInfo } from '../capture/info.js';
 import type { Frame } from '../core/frame.js';
 import { BlockTracker, type NamedRecord } from './blocks.js';
-import type { DumpContext, Dumper, DumperFactory, Sink } from './dumper.js';
+import type { DumpContext, Dumper, DumperFactory, EncodedBatch, Sink } from './dumper.js';
 import { asciiJson, Formatter } from './fmt.js';
 import { ascii, ByteOut } from './out.js';
 
@@ -64,6 +64,25 @@ class JsonDumper implements Dumper {
     return this.sink.write(out.take());
   }
 
+  writeEncoded(b: EncodedBatch) {
+    const out = this.out;
+    const rec = b.records;
+    const off = b.offsets;
+    for (let i = 0; i < b.count; i++) {
+      const n = b.numbers[i];
+      if (this.blocks?.due(n)) {
+        const s = this.entries(this.blocks.take(n));
+        if (s !== '') out.str(s);
+      }
+      out.raw(this.first ? FRAME_FIRST : FRAME_NEXT);
+      out.uint(n);
+      out.raw(FRAME_END);
+      out.raw(rec.subarray(off[i], off[i + 1]));
+      this.first = false;
+    }
+    return this.sink.write(out.take());
+  }
+
   async close() {
     let s = this.opened ? '' : '{';
     if (this.blocks) s += this.entries(this.blocks.take(Number.POSITIVE_INFINITY));
@@ -74,5 +93,6 @@ class JsonDumper implements Dumper {
 export const json: DumperFactory = {
   name: 'json',
   extension: '.json',
+  encoding: 'json',
   create: (sink, ctx) => new JsonDumper(sink, ctx),
 };

@@ -5,7 +5,7 @@
  */
 import type { CaptureInfo } from '../capture/info.js';
 import type { Frame } from '../core/frame.js';
-import type { DumpContext, Dumper, DumperFactory, Sink } from './dumper.js';
+import type { DumpContext, Dumper, DumperFactory, EncodedBatch, Sink } from './dumper.js';
 import { Formatter } from './fmt.js';
 import { ascii, ByteOut } from './out.js';
 
@@ -33,6 +33,10 @@ class NdjsonDumper implements Dumper {
     }
     return this.sink.write(out.take());
   }
+  writeEncoded(b: EncodedBatch) {
+    // The worker wrote exactly what write() would have: one line per frame.
+    return this.sink.write(b.records.subarray(b.offsets[0], b.offsets[b.count]));
+  }
   async close() {}
 }
 
@@ -41,5 +45,6 @@ export const ndjson: DumperFactory = {
   extension: '.ndjson',
   aliases: ['jsonl', 'jsonlines'],
   extensions: ['.jsonl'],
+  encoding: 'ndjson',
   create: (sink, ctx) => new NdjsonDumper(sink, ctx),
 };

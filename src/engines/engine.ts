@@ -9,6 +9,8 @@ import type { ReadOptions } from '../capture/read.js';
 import type { Input } from '../capture/source.js';
 import type { Frame, LayerKind } from '../core/frame.js';
 import type { Registry } from '../core/registry.js';
+import type { WarningCode } from '../core/warnings.js';
+import type { EncodedBatch, RecordEncoding } from '../dump/dumper.js';
 
 /** What an engine can honour. */
 export type Feature =
@@ -35,6 +37,29 @@ export interface EngineOptions {
   readonly signal?: AbortSignal;
   /** Reader options: chunk size, stdin stream, record caps, and `onRead` for progress. */
   readonly read?: ReadOptions;
+  /** Where an engine says it took a slower route than asked (W_ENGINE_FEATURE). */
+  readonly warn?: (code: WarningCode, message: string) => void;
+}
+
+/** What a report needs from an engine that encodes frames itself (`Engine.openEncoded`). */
+export interface EncodeRequest {
+  readonly encoding: RecordEncoding;
+  /** The dumper's `bytes` option (undissected bytes as hex). */
+  readonly bytes: boolean | undefined;
+}
+
+/** A batch of encoded frames plus what the run's statistics need (no Frame objects). */
+export interface EncodedFrames extends EncodedBatch {
+  /** Captured and original bytes of the batch's frames. */
+  readonly capBytes: number;
+  readonly wireBytes: number;
+  /** Issues of the batch's frames: frame index in the batch, kind, code, the frame's link type. */
+  readonly issues: readonly (readonly [number, string, string, number])[];
+}
+
+export interface EncodedRun {
+  readonly info: Promise<CaptureInfo>;
+  batches(): AsyncGenerator<EncodedFrames, void, undefined>;
 }
 
 /** One engine run: capture information once the header is read, and the frames. */
@@ -52,6 +77,12 @@ export interface Engine {
   /** Throw a PcapkitError('ERR_ENGINE_MISSING', 'install …') when a dependency is absent. */
   available?(): void | Promise<void>;
   open(input: Input, o: EngineOptions): EngineRun;
+  /**
+   * Optional fast route for reports: frames are dissected and encoded by the engine (in workers)
+   * and only bytes come back. Undefined when the engine would not be faster for this input; the
+   * run then uses `open`.
+   */
+  openEncoded?(input: Input, o: EngineOptions, enc: EncodeRequest): EncodedRun | undefined;
 }
 
 export interface EngineRegistry {

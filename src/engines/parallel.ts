@@ -1,0 +1,288 @@
+/**
+ * The parallel engines, `pipeline` and `server` (PyPCAPKit's multiprocessing strategies), on
+ * worker_threads. The main thread frames records (cheap: src/capture/read.ts) and posts batches of
+ * raw record bytes, transferred, to workers; each worker dissects AND encodes the report records
+ * (the same emitters as the default engine, so NDJSON is byte-for-byte the same) and posts bytes
+ * back; the main thread writes them in frame order. The main thread also takes a share of the
+ * batches when every worker is busy, so all cores work.
+ *
+ * Routes, cheapest correct one first:
+ * - report (ndjson/json) with no stage, no verbose/store/strict, the built-in registry, a plain
+ *   capture file of at least `minBytes`: parallel (`openEncoded`).
+ * - anything else (frames handed to the caller, reassembly/trace stages, user registries, small or
+ *   non-file inputs): the default engine's single-threaded path. Handing Frame objects back from
+ *   workers costs about as much as dissecting them (structured clone), so no parallel route wins
+ *   there; the run says so with a W_ENGINE_FEATURE warning instead of being silently slower.
+ *
+ * `server` differs from `pipeline` only in where reassembly/tracing would run (in workers, flows
+ * routed by a symmetric hash); with stages on, both currently take the single-threaded route.
+ */
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { readCapture } from '../capture/read.js';
+import { isPlainCaptureFile } from '../capture/read.js';
+import type { Input } from '../capture/source.js';
+import type { RawFrame } from '../core/frame.js';
+import { defaultRegistry } from '../protocols/index.js';
+import { defaultEngine } from './default.js';
+import type { EncodedFrames, EncodedRun, EncodeRequest, Engine, EngineOptions, EngineRun } from './engine.js';
+import {
+  createEncoder,
+  type Job,
+  type JobConfig,
+  type JobResult,
+  M_END,
+  M_FCS,
+  M_HASTS,
+  M_IFACE,
+  M_LINK,
+  M_N,
+  M_NSEC,
+  M_ORIG,
+  M_SEC,
+  M_SECTION,
+  M_START,
+  META,
+} from './parallel/encode.js';
+import { WorkerPool } from './parallel/pool.js';
+
+export interface ParallelOptions {
+  readonly strategy: 'pipeline' | 'server';
+  /** Worker threads (default: available cores − 1, at least 1; the main thread takes a share too). */
+  readonly workers?: number;
+  /** Inputs smaller than this use the single-threaded path (default 4 MiB). */
+  readonly minBytes?: number;
+  /** Captured bytes per job (default 1 MiB). */
+  readonly batchBytes?: number;
+  /** Let the main thread encode batches when all workers are busy (default true). */
+  readonly mainShare?: boolean;
+}
+
+const FEATURES = defaultEngine.supports;
+
+export function createParallelEngine(p: ParallelOptions): Engine {
+  const name = p.strategy;
+  const minBytes = p.minBytes ?? 4 << 20;
+  const batchBytes = p.batchBytes ?? 1 << 20;
+  const mainShare = p.mainShare !== false;
+  const workers = () => p.workers ?? Math.max(1, availableParallelism() - 1);
+
+  /** Whether this input is worth the workers. */
+  function big(input: Input): boolean {
+    if (typeof input !== 'string' || input === '-' || !isPlainCaptureFile(input)) return false;
+    try {
+      return statSync(input).size >= minBytes;
+    } catch {
+      return false;
+    }
+  }
+
+  return {
+    name,
+    description:
+      name === 'pipeline'
+        ? 'worker threads dissect and encode reports; stages run in frame order on the main thread'
+        : 'worker threads dissect and encode reports (server strategy)',
+    supports: FEATURES,
+    open(input: Input, o: EngineOptions): EngineRun {
+      if (o.warn && big(input)) {
+        const why =
+          o.registry !== defaultRegistry
+            ? 'a user registry or decode-as rules'
+            : 'frames handed to the caller, reassembly/trace, verbose, store or strict';
+        o.warn(
+          'W_ENGINE_FEATURE',
+          `engine '${name}' runs single-threaded for ${why}; it is parallel only for ndjson/json reports`,
+        );
+      }
+      return defaultEngine.open(input, o);
+    },
+    openEncoded(input: Input, o: EngineOptions, enc: EncodeRequest): EncodedRun | undefined {
+      if (o.registry !== defaultRegistry || !big(input)) return undefined;
+      return encodedRun(input as string, o, enc, {
+        name,
+        workers: workers(),
+        batchBytes,
+        mainShare,
+      });
+    },
+  };
+}
+
+interface RunConfig {
+  readonly name: string;
+  readonly workers: number;
+  readonly batchBytes: number;
+  readonly mainShare: boolean;
+}
+
+function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunConfig): EncodedRun {
+  const reader = readCapture(path, { ...o.read, signal: o.signal });
+  const limit = o.limit ?? Number.POSITIVE_INFINITY;
+  const cfg: JobConfig = {
+    stopAt: o.stopAt,
+    details: o.details === true,
+    checksums: o.checksums === true,
+    encoding: enc.encoding,
+    bytes: enc.bytes,
+  };
+
+  async function* batches(): AsyncGenerator<EncodedFrames, void, undefined> {
+    if (limit <= 0) return;
+    const pool = new WorkerPool(rc.workers, cfg, rc.name);
+    let local: ((j: Job) => JobResult) | undefined;
+    // Jobs in frame order: the FIFO is answered front to back whatever order workers finish in.
+    const fifo: Entry[] = [];
+    const maxAhead = rc.workers * 2 + 2;
+    let seq = 0;
+    let n = 0;
+    let pending: RawFrame[] = [];
+    let pendingBytes = 0;
+    let pcapng = false;
+    let infoKnown = false;
+
+    const dispatch = () => {
+      const { job, meta } = pack(seq++, pending, pcapng);
+      pending = [];
+      pendingBytes = 0;
+      // Every worker has a job queued: the main thread does this one itself.
+      if (rc.mainShare && pool.minLoad >= 2) {
+        local ??= createEncoder(cfg);
+        fifo.push(entry(meta, Promise.resolve(local(job))));
+      } else fifo.push(entry(meta, pool.submit(job)));
+    };
+    try {
+      for await (const raws of reader.batches()) {
+        if (!infoKnown) {
+          pcapng = (await reader.info).format === 'pcapng';
+          infoKnown = true;
+        }
+        const take = Math.min(raws.length, limit - n);
+        for (let i = 0; i < take; i++) {
+          const r = raws[i];
+          pending.push(r);
+          pendingBytes += r.end - r.start + 16;
+          if (pendingBytes >= rc.batchBytes) dispatch();
+        }
+        n += take;
+        if (n >= limit) break;
+        while (fifo.length >= maxAhead) yield finish(fifo.shift()!);
+        // Hand back whatever is already done without waiting.
+        while (fifo.length > 0 && fifo[0].done) yield finish(fifo.shift()!);
+      }
+      if (pending.length > 0) dispatch();
+      while (fifo.length > 0) yield finish(fifo.shift()!);
+    } finally {
+      for (const f of fifo) f.result.catch(() => {});
+      await pool.terminate();
+    }
+  }
+
+  return { info: reader.info, batches };
+}
+
+/** Per-job data the main thread keeps: frame numbers and byte counts for the stats. */
+interface JobMeta {
+  readonly numbers: Float64Array;
+  readonly capBytes: number;
+  readonly wireBytes: number;
+}
+
+async function finish(x: Entry): Promise<EncodedFrames> {
+  const r = await x.result;
+  return {
+    count: x.job.numbers.length,
+    numbers: x.job.numbers,
+    records: new Uint8Array(r.out, r.outStart, r.outLen),
+    offsets: r.offsets,
+    capBytes: x.job.capBytes,
+    wireBytes: x.job.wireBytes,
+    issues: r.issues,
+  };
+}
+
+interface Entry {
+  readonly job: JobMeta;
+  readonly result: Promise<JobResult>;
+  done: boolean;
+}
+
+function entry(job: JobMeta, result: Promise<JobResult>): Entry {
+  const e: Entry = { job, result, done: false };
+  result.then(
+    () => {
+      e.done = true;
+    },
+    () => {
+      e.done = true;
+    },
+  );
+  return e;
+}
+
+/**
+ * Copy the frames' bytes into one fresh buffer (contiguous records of a read chunk as one span,
+ * record headers included) and their metadata into a Float64Array: two transferable buffers.
+ */
+function pack(seq: number, raws: readonly RawFrame[], pcapng: boolean): { job: Job; meta: JobMeta } {
+  const count = raws.length;
+  // Spans: runs of frames over the same chunk, in increasing offset order.
+  let total = 0;
+  const spans: number[] = []; // [firstIndex, lastIndex, from, to]
+  for (let i = 0; i < count; ) {
+    const b = raws[i].bytes;
+    const from = raws[i].start;
+    let to = raws[i].end;
+    let j = i + 1;
+    while (j < count && raws[j].bytes === b && raws[j].start >= to) {
+      to = raws[j].end;
+      j++;
+    }
+    spans.push(i, j, from, to);
+    total += to - from;
+    i = j;
+  }
+  const buf = new ArrayBuffer(total);
+  const u8 = new Uint8Array(buf);
+  const m = new Float64Array(count * META);
+  const numbers = new Float64Array(count);
+  let capBytes = 0;
+  let wireBytes = 0;
+  let extras: [number, readonly string[] | undefined, RawFrame['opts']][] | undefined;
+  let at = 0;
+  for (let s = 0; s < spans.length; s += 4) {
+    const i0 = spans[s];
+    const i1 = spans[s + 1];
+    const from = spans[s + 2];
+    const to = spans[s + 3];
+    u8.set(raws[i0].bytes.u8.subarray(from, to), at);
+    const shift = at - from;
+    for (let i = i0; i < i1; i++) {
+      const r = raws[i];
+      const k = i * META;
+      m[k + M_N] = r.n;
+      m[k + M_START] = r.start + shift;
+      m[k + M_END] = r.end + shift;
+      m[k + M_ORIG] = r.origLen;
+      m[k + M_SEC] = r.tsSec;
+      m[k + M_NSEC] = r.tsNsec;
+      m[k + M_HASTS] = r.hasTs ? 1 : 0;
+      m[k + M_LINK] = r.linktype;
+      m[k + M_IFACE] = r.iface;
+      m[k + M_FCS] = r.fcsLen;
+      m[k + M_SECTION] = r.section;
+      numbers[i] = r.n;
+      capBytes += r.end - r.start;
+      wireBytes += r.origLen;
+      if (r.comments !== undefined || r.opts !== undefined) (extras ??= []).push([i, r.comments, r.opts]);
+    }
+    at += to - from;
+  }
+  return {
+    job: { seq, buf, meta: m, count, pcapng, extras },
+    meta: { numbers, capBytes, wireBytes },
+  };
+}
+
+export const pipelineEngine: Engine = createParallelEngine({ strategy: 'pipeline' });
+export const serverEngine: Engine = createParallelEngine({ strategy: 'server' });

@@ -1,0 +1,115 @@
+/**
+ * The work a parallel engine hands out: a batch of raw records (one transferred buffer, metadata in
+ * a Float64Array) → dissect → encode with the report's own emitter (src/dump/fmt.ts). Only bytes go
+ * back: sending Frame objects back by structured clone costs about as much as dissecting them.
+ * The same function runs in the workers and, for its share, on the main thread.
+ */
+import { Bytes } from '../../core/bytes.js';
+import { createDissector, type DissectOptions } from '../../core/dissect.js';
+import type { PacketOptions, RawFrame } from '../../core/frame.js';
+import type { RecordEncoding } from '../../dump/dumper.js';
+import { Formatter } from '../../dump/fmt.js';
+import { ascii, ByteOut } from '../../dump/out.js';
+import { defaultRegistry } from '../../protocols/index.js';
+
+/** Per-frame metadata slots in `Job.meta`. */
+export const M_N = 0;
+export const M_START = 1;
+export const M_END = 2;
+export const M_ORIG = 3;
+export const M_SEC = 4;
+export const M_NSEC = 5;
+export const M_HASTS = 6;
+export const M_LINK = 7;
+export const M_IFACE = 8;
+export const M_FCS = 9;
+export const M_SECTION = 10;
+export const META = 11;
+
+/** What every job of a run shares (the worker's `workerData`). */
+export interface JobConfig {
+  readonly stopAt: DissectOptions['stopAt'];
+  readonly details: boolean;
+  readonly checksums: boolean;
+  readonly encoding: RecordEncoding;
+  readonly bytes: boolean | undefined;
+}
+
+export interface Job {
+  readonly seq: number;
+  readonly buf: ArrayBuffer;
+  readonly meta: Float64Array;
+  readonly count: number;
+  readonly pcapng: boolean;
+  /** pcapng per-packet comments and options, for the few frames that have them. */
+  readonly extras: readonly (readonly [number, readonly string[] | undefined, PacketOptions | undefined])[] | undefined;
+}
+
+export interface JobResult {
+  readonly seq: number;
+  readonly out: ArrayBuffer;
+  readonly outStart: number;
+  readonly outLen: number;
+  readonly offsets: Uint32Array;
+  readonly issues: readonly (readonly [number, string, string, number])[];
+}
+
+const NL = ascii('\n');
+
+/** A compiled encoder: dissector and formatters built once per thread. */
+export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
+  const dissect = createDissector({
+    registry: defaultRegistry,
+    stopAt: cfg.stopAt,
+    details: cfg.details,
+    checksums: cfg.checksums,
+  });
+  const fmts: (Formatter | undefined)[] = [undefined, undefined];
+  const suffix = cfg.encoding === 'ndjson' ? NL : undefined;
+  const out = new ByteOut(1 << 20);
+  return (job) => {
+    const pi = job.pcapng ? 1 : 0;
+    const fmt = (fmts[pi] ??= new Formatter({ registry: defaultRegistry, pcapng: job.pcapng, bytes: cfg.bytes }));
+    const bytes = new Bytes(new Uint8Array(job.buf));
+    const m = job.meta;
+    const n = job.count;
+    const offsets = new Uint32Array(n + 1);
+    const issues: [number, string, string, number][] = [];
+    const ex = job.extras;
+    let xi = 0;
+    for (let i = 0; i < n; i++) {
+      const k = i * META;
+      let comments: readonly string[] | undefined;
+      let opts: PacketOptions | undefined;
+      if (ex !== undefined && xi < ex.length && ex[xi][0] === i) {
+        comments = ex[xi][1];
+        opts = ex[xi][2];
+        xi++;
+      }
+      const raw: RawFrame = {
+        n: m[k + M_N],
+        bytes,
+        start: m[k + M_START],
+        end: m[k + M_END],
+        origLen: m[k + M_ORIG],
+        tsSec: m[k + M_SEC],
+        tsNsec: m[k + M_NSEC],
+        hasTs: m[k + M_HASTS] === 1,
+        linktype: m[k + M_LINK],
+        iface: m[k + M_IFACE],
+        fcsLen: m[k + M_FCS],
+        comments,
+        opts,
+        section: m[k + M_SECTION],
+      };
+      const f = dissect(raw);
+      offsets[i] = out.length;
+      fmt.safeWriteJson(f, out, suffix);
+      const iss = f.issues;
+      for (let j = 0; j < iss.length; j++) issues.push([i, iss[j].kind, iss[j].code, f.linktype]);
+    }
+    offsets[n] = out.length;
+    const b = out.take();
+    return { seq: job.seq, out: b.buffer as ArrayBuffer, outStart: b.byteOffset, outLen: b.length, offsets, issues };
+  };
+}

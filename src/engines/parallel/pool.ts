@@ -1,0 +1,112 @@
+/**
+ * Worker threads for a parallel engine. Jobs are answered in submission order by the caller (it
+ * keeps the promises in a FIFO); the pool only routes, and turns every failure into a rejection:
+ * a worker that throws, crashes or exits with jobs outstanding fails the run with a clear error.
+ * `terminate()` stops every worker (abort, break, error, end).
+ */
+import { Worker } from 'node:worker_threads';
+import { PcapkitError } from '../../core/errors.js';
+import type { Job, JobConfig, JobResult } from './encode.js';
+
+interface Pending {
+  readonly resolve: (r: JobResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+/**
+ * The worker script beside this module: compiled `worker.js` from dist/, or, running from source
+ * under tsx (tests), `worker.ts` through a bootstrap that registers tsx's loader first (Node 20 does
+ * not apply `--import` hooks to a worker's entry module, so execArgv alone fails on `.ts`).
+ */
+export function newWorker(workerData: unknown, name: string): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData, name });
+  const api = import.meta.resolve('tsx/esm/api');
+  const target = new URL('./worker.ts', here).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
+  return new Worker(code, { eval: true, workerData, name });
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private failed: unknown;
+  private closed = false;
+
+  constructor(n: number, cfg: JobConfig, name: string) {
+    for (let i = 0; i < n; i++) {
+      const worker = newWorker(cfg, `pcapkit-${name}-${i}`);
+      const slot: Slot = { worker, pending: new Map() };
+      worker.on('message', (m: JobResult & { error?: string }) => {
+        const p = slot.pending.get(m.seq);
+        if (p === undefined) return;
+        slot.pending.delete(m.seq);
+        if (slot.pending.size === 0) worker.unref();
+        if (m.error !== undefined)
+          p.reject(new PcapkitError('ERR_ENGINE', `${name} worker failed: ${m.error.split('\n')[0]}`));
+        else p.resolve(m);
+      });
+      worker.on('error', (e) => this.fail(slot, new PcapkitError('ERR_ENGINE', `${name} worker crashed: ${e.message}`, { cause: e })));
+      worker.on('exit', (code) => {
+        if (!this.closed || slot.pending.size > 0)
+          this.fail(slot, new PcapkitError('ERR_ENGINE', `${name} worker exited (code ${code}) with work outstanding`));
+      });
+      // Idle workers must not keep the process alive after a run that was never closed.
+      worker.unref();
+      this.slots.push(slot);
+    }
+  }
+
+  private fail(slot: Slot, e: unknown): void {
+    this.failed ??= e;
+    for (const p of slot.pending.values()) p.reject(e);
+    slot.pending.clear();
+  }
+
+  /** Jobs not yet answered, over all workers. */
+  get inflight(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.pending.size;
+    return n;
+  }
+
+  /** The least-loaded worker's queue length. */
+  get minLoad(): number {
+    let m = Number.POSITIVE_INFINITY;
+    for (const s of this.slots) m = Math.min(m, s.pending.size);
+    return m;
+  }
+
+  submit(job: Job): Promise<JobResult> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    if (this.closed) return Promise.reject(new PcapkitError('ERR_ENGINE', 'worker pool is closed'));
+    let best = this.slots[0];
+    for (const s of this.slots) if (s.pending.size < best.pending.size) best = s;
+    return new Promise<JobResult>((resolve, reject) => {
+      best.pending.set(job.seq, { resolve, reject });
+      best.worker.ref();
+      best.worker.postMessage(job, [job.buf, job.meta.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Stop every worker now; outstanding jobs reject. */
+  async terminate(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const closed = new PcapkitError('ERR_ENGINE', 'worker pool terminated');
+    for (const s of this.slots) {
+      for (const p of s.pending.values()) p.reject(closed);
+      s.pending.clear();
+    }
+    await Promise.all(this.slots.map((s) => s.worker.terminate().catch(() => 0)));
+  }
+
+  /** Number of live workers. */
+  get size(): number {
+    return this.slots.length;
+  }
+}

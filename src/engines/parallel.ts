@@ -19,8 +19,7 @@
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { readCapture } from '../capture/read.js';
-import { isPlainCaptureFile } from '../capture/read.js';
+import { isPlainCaptureFile, readCapture } from '../capture/read.js';
 import type { Input } from '../capture/source.js';
 import type { RawFrame } from '../core/frame.js';
 import { defaultRegistry } from '../protocols/index.js';
@@ -56,16 +55,43 @@ export interface ParallelOptions {
   readonly batchBytes?: number;
   /** Let the main thread encode batches when all workers are busy (default true). */
   readonly mainShare?: boolean;
+  /**
+   * Keep the workers (idle, not holding the process open) for the next run instead of starting new
+   * ones each time; `close()` ends them. Runs that fail or are aborted still terminate them.
+   */
+  readonly keepAlive?: boolean;
+}
+
+/** A parallel engine; `close()` ends workers kept alive between runs (`keepAlive`). */
+export interface ParallelEngine extends Engine {
+  close(): Promise<void>;
+  /** Workers kept idle for the next run. */
+  keptWorkers(): number;
 }
 
 const FEATURES = defaultEngine.supports;
 
-export function createParallelEngine(p: ParallelOptions): Engine {
+export function createParallelEngine(p: ParallelOptions): ParallelEngine {
   const name = p.strategy;
   const minBytes = p.minBytes ?? 4 << 20;
   const batchBytes = p.batchBytes ?? 1 << 20;
   const mainShare = p.mainShare !== false;
   const workers = () => p.workers ?? Math.max(1, availableParallelism() - 1);
+  let kept: WorkerPool | undefined;
+  const pools: PoolSource = {
+    get() {
+      if (p.keepAlive && kept?.usable) {
+        const k = kept;
+        kept = undefined; // one run at a time owns it
+        return k;
+      }
+      return new WorkerPool(workers(), name);
+    },
+    async put(pool, ok) {
+      if (p.keepAlive && ok && pool.usable && kept === undefined) kept = pool;
+      else await pool.terminate();
+    },
+  };
 
   /** Whether this input is worth the workers. */
   function big(input: Input): boolean {
@@ -102,15 +128,28 @@ export function createParallelEngine(p: ParallelOptions): Engine {
       return encodedRun(input as string, o, enc, {
         name,
         workers: workers(),
+        pools,
         batchBytes,
         mainShare,
       });
     },
+    keptWorkers: () => kept?.size ?? 0,
+    async close() {
+      const k = kept;
+      kept = undefined;
+      await k?.terminate();
+    },
   };
+}
+
+interface PoolSource {
+  get(): WorkerPool;
+  put(pool: WorkerPool, ok: boolean): Promise<void>;
 }
 
 interface RunConfig {
   readonly name: string;
+  readonly pools: PoolSource;
   readonly workers: number;
   readonly batchBytes: number;
   readonly mainShare: boolean;
@@ -129,7 +168,9 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
 
   async function* batches(): AsyncGenerator<EncodedFrames, void, undefined> {
     if (limit <= 0) return;
-    const pool = new WorkerPool(rc.workers, cfg, rc.name);
+    const pool = rc.pools.get();
+    const key = JSON.stringify(cfg);
+    let ok = false;
     let local: ((j: Job) => JobResult) | undefined;
     // Jobs in frame order: the FIFO is answered front to back whatever order workers finish in.
     const fifo: Entry[] = [];
@@ -142,7 +183,7 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     let infoKnown = false;
 
     const dispatch = () => {
-      const { job, meta } = pack(seq++, pending, pcapng);
+      const { job, meta } = pack(seq++, pending, pcapng, cfg, key);
       pending = [];
       pendingBytes = 0;
       // Every worker has a job queued: the main thread does this one itself.
@@ -172,9 +213,10 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
       }
       if (pending.length > 0) dispatch();
       while (fifo.length > 0) yield finish(fifo.shift()!);
+      ok = true;
     } finally {
       for (const f of fifo) f.result.catch(() => {});
-      await pool.terminate();
+      await rc.pools.put(pool, ok);
     }
   }
 
@@ -224,7 +266,13 @@ function entry(job: JobMeta, result: Promise<JobResult>): Entry {
  * Copy the frames' bytes into one fresh buffer (contiguous records of a read chunk as one span,
  * record headers included) and their metadata into a Float64Array: two transferable buffers.
  */
-function pack(seq: number, raws: readonly RawFrame[], pcapng: boolean): { job: Job; meta: JobMeta } {
+function pack(
+  seq: number,
+  raws: readonly RawFrame[],
+  pcapng: boolean,
+  cfg: JobConfig,
+  key: string,
+): { job: Job; meta: JobMeta } {
   const count = raws.length;
   // Spans: runs of frames over the same chunk, in increasing offset order.
   let total = 0;
@@ -279,10 +327,10 @@ function pack(seq: number, raws: readonly RawFrame[], pcapng: boolean): { job: J
     at += to - from;
   }
   return {
-    job: { seq, buf, meta: m, count, pcapng, extras },
+    job: { seq, cfg, key, buf, meta: m, count, pcapng, extras },
     meta: { numbers, capBytes, wireBytes },
   };
 }
 
-export const pipelineEngine: Engine = createParallelEngine({ strategy: 'pipeline' });
-export const serverEngine: Engine = createParallelEngine({ strategy: 'server' });
+export const pipelineEngine: ParallelEngine = createParallelEngine({ strategy: 'pipeline' });
+export const serverEngine: ParallelEngine = createParallelEngine({ strategy: 'server' });

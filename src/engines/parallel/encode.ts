@@ -37,6 +37,9 @@ export interface JobConfig {
 
 export interface Job {
   readonly seq: number;
+  readonly cfg: JobConfig;
+  /** `cfg` as a cache key (workers keep one encoder per configuration). */
+  readonly key: string;
   readonly buf: ArrayBuffer;
   readonly meta: Float64Array;
   readonly count: number;

@@ -6,7 +6,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import { PcapkitError } from '../../core/errors.js';
-import type { Job, JobConfig, JobResult } from './encode.js';
+import type { Job, JobResult } from './encode.js';
+
+let live = 0;
+let started = 0;
+/** Worker threads alive now, and started since the process began (tests check termination). */
+export function workerCounts(): { live: number; started: number } {
+  return { live, started };
+}
 
 interface Pending {
   readonly resolve: (r: JobResult) => void;
@@ -23,13 +30,13 @@ interface Slot {
  * under tsx (tests), `worker.ts` through a bootstrap that registers tsx's loader first (Node 20 does
  * not apply `--import` hooks to a worker's entry module, so execArgv alone fails on `.ts`).
  */
-export function newWorker(workerData: unknown, name: string): Worker {
+export function newWorker(name: string): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData, name });
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { name });
   const api = import.meta.resolve('tsx/esm/api');
   const target = new URL('./worker.ts', here).href;
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(code, { eval: true, workerData, name });
+  return new Worker(code, { eval: true, name });
 }
 
 export class WorkerPool {
@@ -37,9 +44,11 @@ export class WorkerPool {
   private failed: unknown;
   private closed = false;
 
-  constructor(n: number, cfg: JobConfig, name: string) {
+  constructor(n: number, name: string) {
     for (let i = 0; i < n; i++) {
-      const worker = newWorker(cfg, `pcapkit-${name}-${i}`);
+      const worker = newWorker(`pcapkit-${name}-${i}`);
+      live++;
+      started++;
       const slot: Slot = { worker, pending: new Map() };
       worker.on('message', (m: JobResult & { error?: string }) => {
         const p = slot.pending.get(m.seq);
@@ -50,8 +59,11 @@ export class WorkerPool {
           p.reject(new PcapkitError('ERR_ENGINE', `${name} worker failed: ${m.error.split('\n')[0]}`));
         else p.resolve(m);
       });
-      worker.on('error', (e) => this.fail(slot, new PcapkitError('ERR_ENGINE', `${name} worker crashed: ${e.message}`, { cause: e })));
+      worker.on('error', (e) =>
+        this.fail(slot, new PcapkitError('ERR_ENGINE', `${name} worker crashed: ${e.message}`, { cause: e })),
+      );
       worker.on('exit', (code) => {
+        live--;
         if (!this.closed || slot.pending.size > 0)
           this.fail(slot, new PcapkitError('ERR_ENGINE', `${name} worker exited (code ${code}) with work outstanding`));
       });
@@ -91,6 +103,11 @@ export class WorkerPool {
       best.worker.ref();
       best.worker.postMessage(job, [job.buf, job.meta.buffer as ArrayBuffer]);
     });
+  }
+
+  /** False once a worker failed or the pool was terminated. */
+  get usable(): boolean {
+    return this.failed === undefined && !this.closed;
   }
 
   /** Stop every worker now; outstanding jobs reject. */

@@ -1,0 +1,217 @@
+/**
+ * The parallel engines (`pipeline`, `server`): byte-identical reports to the default engine on every
+ * corpus capture (the parallel route forced with a zero size threshold and small batches, so every
+ * capture is split over several workers and the main thread), workers terminated on abort and on
+ * errors, the small-input fallback, and stream numbering with stages on.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { generate } from '../../bench/generate.js';
+import { extract } from '../../src/api/extract.js';
+import { defaultEngines } from '../../src/engines/index.js';
+import { workerCounts } from '../../src/engines/parallel/pool.js';
+import { createParallelEngine, type ParallelEngine } from '../../src/engines/parallel.js';
+import { corpusFiles, corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
+
+/** A Writable that keeps everything written; `fail` makes writes error after that many bytes. */
+function collector(fail = Number.POSITIVE_INFINITY): Writable & { bytes(): Buffer } {
+  const parts: Buffer[] = [];
+  let n = 0;
+  const w = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > fail) {
+        cb(Object.assign(new Error('broken pipe'), { code: 'EPIPE' }));
+        return;
+      }
+      parts.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  return Object.assign(w, { bytes: () => Buffer.concat(parts) });
+}
+
+async function report(
+  file: string,
+  engine: string | ParallelEngine,
+  format: string,
+  extra: Record<string, unknown> = {},
+): Promise<Buffer> {
+  const out = collector();
+  try {
+    await extract(file, { engine, format, output: out, ...extra }).run();
+  } catch (e) {
+    return Buffer.from(`error: ${(e as Error).message}`);
+  }
+  return out.bytes();
+}
+
+/** Workers kept alive by the two shared engines below (idle between corpus runs). */
+function kept(): number {
+  return forced.keptWorkers() + forcedServer.keptWorkers();
+}
+
+async function noLiveWorkers(): Promise<void> {
+  for (let i = 0; i < 100 && workerCounts().live > kept(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(workerCounts().live, kept(), 'every worker of the run terminated');
+}
+
+// One pool for the corpus loops (worker start-up under tsx costs about a second).
+const forced = createParallelEngine({
+  strategy: 'pipeline',
+  minBytes: 0,
+  batchBytes: 2048,
+  workers: 2,
+  keepAlive: true,
+});
+const forcedServer = createParallelEngine({
+  strategy: 'server',
+  minBytes: 0,
+  batchBytes: 8192,
+  workers: 1,
+  keepAlive: true,
+});
+
+describe('parallel engines', () => {
+  let dir = '';
+  let big = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pcapkit-par-'));
+    big = join(dir, 'mixed.pcap');
+    generate(big, { frames: 20_000 });
+  });
+  after(async () => {
+    await forced.close();
+    await forcedServer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('registered by name', () => {
+    assert.equal(defaultEngines.get('pipeline')?.name, 'pipeline');
+    assert.equal(defaultEngines.get('server')?.name, 'server');
+  });
+
+  test('NDJSON byte-identical to the default engine on every corpus capture', { skip: SKIP_NO_CORPUS }, async () => {
+    const files = corpusFiles();
+    assert.ok(files.length > 10);
+    const before = workerCounts().started;
+    for (const f of files) {
+      const p = corpusPath(f);
+      const want = await report(p, 'default', 'ndjson');
+      const got = await report(p, forced, 'ndjson');
+      assert.ok(got.equals(want), `${f}: pipeline NDJSON differs from default`);
+    }
+    assert.ok(workerCounts().started > before, 'the parallel route was taken');
+  });
+
+  test('JSON byte-identical too (pipeline and server)', { skip: SKIP_NO_CORPUS }, async () => {
+    for (const f of corpusFiles()) {
+      const p = corpusPath(f);
+      const want = await report(p, 'default', 'json');
+      const got = await report(p, f.endsWith('.pcapng') ? forcedServer : forced, 'json');
+      assert.ok(got.equals(want), `${f}: parallel JSON differs from default`);
+    }
+  });
+
+  test('identical on a generated capture with options: stopAt, checksums, details, limit, bytes off', async () => {
+    for (const extra of [
+      { stopAt: { layer: 'transport' } },
+      { checksums: true, details: true },
+      { limit: 12_345 },
+      { dump: { bytes: false } },
+    ]) {
+      const want = await report(big, 'default', 'ndjson', extra);
+      const got = await report(big, forced, 'ndjson', extra);
+      assert.ok(got.length > 1000);
+      assert.ok(got.equals(want), JSON.stringify(extra));
+    }
+  });
+
+  test('statistics equal the default engine', async () => {
+    const a = await extract(big, { engine: 'default', format: 'ndjson', output: collector() }).run();
+    const b = await extract(big, { engine: forced, format: 'ndjson', output: collector() }).run();
+    const strip = (s: typeof a.stats) => ({ ...s, elapsedMs: 0 });
+    assert.deepEqual(strip(b.stats), strip(a.stats));
+  });
+
+  test('abort terminates the workers and rejects with ERR_ABORTED', async () => {
+    const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, batchBytes: 4096, workers: 2 });
+    const ac = new AbortController();
+    const x = extract(big, {
+      engine: eng,
+      format: 'ndjson',
+      output: collector(),
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.frames > 100) ac.abort();
+      },
+    });
+    await assert.rejects(x.run(), (e: Error & { code?: string }) => e.code === 'ERR_ABORTED');
+    assert.ok(x.stats.frames < 20_000);
+    await noLiveWorkers();
+  });
+
+  test('an output error (EPIPE) terminates the workers and surfaces', async () => {
+    const eng = createParallelEngine({ strategy: 'server', minBytes: 0, batchBytes: 4096, workers: 2 });
+    const x = extract(big, { engine: eng, format: 'ndjson', output: collector(50_000) });
+    await assert.rejects(x.run(), /EPIPE|broken pipe/);
+    await noLiveWorkers();
+  });
+
+  test('break out of frame iteration: single-threaded route, warned, workers never started', async () => {
+    const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0 });
+    const warnings: string[] = [];
+    const before = workerCounts().started;
+    let n = 0;
+    for await (const f of extract(big, { engine: eng, onWarning: (w) => warnings.push(w.code) })) {
+      assert.equal(f.n, ++n);
+      if (n === 50) break;
+    }
+    assert.equal(n, 50);
+    assert.deepEqual(warnings, ['W_ENGINE_FEATURE']);
+    assert.equal(workerCounts().started, before);
+    await noLiveWorkers();
+  });
+
+  test('small inputs use the single-threaded path without a warning', { skip: SKIP_NO_CORPUS }, async () => {
+    const p = corpusPath(corpusFiles()[0]);
+    assert.ok(statSync(p).size < 4 << 20);
+    const before = workerCounts().started;
+    const warnings: string[] = [];
+    const want = await report(p, 'default', 'ndjson');
+    const got = await report(p, 'pipeline', 'ndjson', { onWarning: (w: { code: string }) => warnings.push(w.code) });
+    assert.ok(got.equals(want));
+    assert.equal(workerCounts().started, before, 'no worker for a small file');
+    assert.deepEqual(warnings, []);
+  });
+
+  test('the built-in engines start workers for a large file (threshold met)', async () => {
+    const eng = createParallelEngine({ strategy: 'pipeline', minBytes: statSync(big).size, workers: 1 });
+    const before = workerCounts().started;
+    const got = await report(big, eng, 'ndjson', { limit: 3000 });
+    const want = await report(big, 'default', 'ndjson', { limit: 3000 });
+    assert.ok(got.equals(want));
+    assert.equal(workerCounts().started, before + 1);
+    await noLiveWorkers();
+  });
+
+  test('server/pipeline with tracing: tcp.stream numbering equals the default engine', async () => {
+    const flows = async (engine: string | ParallelEngine) => {
+      const x = await extract(big, {
+        engine,
+        trace: { output: join(dir, `t-${Math.random()}`) },
+        limit: 5000,
+        onWarning: () => {},
+      }).run();
+      return (x.flows ?? []).map((f) => [f.stream, f.frames.join(',')]);
+    };
+    const want = await flows('default');
+    assert.ok(want.length > 10);
+    assert.deepEqual(await flows(createParallelEngine({ strategy: 'server', minBytes: 0 })), want);
+    assert.deepEqual(await flows(createParallelEngine({ strategy: 'pipeline', minBytes: 0 })), want);
+  });
+});

@@ -177,13 +177,14 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     const maxAhead = rc.workers * 2 + 2;
     let seq = 0;
     let n = 0;
+    const spare: Spare = { bufs: [], metas: [] };
     let pending: RawFrame[] = [];
     let pendingBytes = 0;
     let pcapng = false;
     let infoKnown = false;
 
     const dispatch = () => {
-      const { job, meta } = pack(seq++, pending, pcapng, cfg, key);
+      const { job, meta } = pack(seq++, pending, pcapng, cfg, key, spare);
       pending = [];
       pendingBytes = 0;
       // Every worker has a job queued: the main thread does this one itself.
@@ -207,12 +208,12 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
         }
         n += take;
         if (n >= limit) break;
-        while (fifo.length >= maxAhead) yield finish(fifo.shift()!);
+        while (fifo.length >= maxAhead) yield finish(fifo.shift()!, spare);
         // Hand back whatever is already done without waiting.
-        while (fifo.length > 0 && fifo[0].done) yield finish(fifo.shift()!);
+        while (fifo.length > 0 && fifo[0].done) yield finish(fifo.shift()!, spare);
       }
       if (pending.length > 0) dispatch();
-      while (fifo.length > 0) yield finish(fifo.shift()!);
+      while (fifo.length > 0) yield finish(fifo.shift()!, spare);
       ok = true;
     } finally {
       for (const f of fifo) f.result.catch(() => {});
@@ -230,12 +231,28 @@ interface JobMeta {
   readonly wireBytes: number;
 }
 
-async function finish(x: Entry): Promise<EncodedFrames> {
+/** Buffers back from workers, reused for the next jobs. */
+interface Spare {
+  readonly bufs: SharedArrayBuffer[];
+  readonly metas: Float64Array[];
+}
+
+async function finish(x: Entry, spare: Spare): Promise<EncodedFrames> {
   const r = await x.result;
+  if (spare.bufs.length < 8) spare.bufs.push(r.buf);
+  if (spare.metas.length < 8) spare.metas.push(r.meta);
+  let records: Uint8Array;
+  if (r.recycle !== undefined && r.out instanceof SharedArrayBuffer) {
+    // Copy out (young-generation garbage once written, like the default engine's buffers) and hand
+    // the shared buffer straight back to its worker.
+    records = Buffer.allocUnsafe(r.outLen);
+    records.set(new Uint8Array(r.out, r.outStart, r.outLen));
+    r.recycle(r.out);
+  } else records = new Uint8Array(r.out, r.outStart, r.outLen);
   return {
     count: x.job.numbers.length,
     numbers: x.job.numbers,
-    records: new Uint8Array(r.out, r.outStart, r.outLen),
+    records,
     offsets: r.offsets,
     capBytes: x.job.capBytes,
     wireBytes: x.job.wireBytes,
@@ -272,6 +289,7 @@ function pack(
   pcapng: boolean,
   cfg: JobConfig,
   key: string,
+  spare: Spare,
 ): { job: Job; meta: JobMeta } {
   const count = raws.length;
   // Spans: runs of frames over the same chunk, in increasing offset order.
@@ -290,9 +308,12 @@ function pack(
     total += to - from;
     i = j;
   }
-  const buf = new ArrayBuffer(total);
+  let buf = spare.bufs.pop();
+  if (buf === undefined || buf.byteLength < total) buf = new SharedArrayBuffer(Math.max(total, 2 << 20));
   const u8 = new Uint8Array(buf);
-  const m = new Float64Array(count * META);
+  let m = spare.metas.pop();
+  if (m === undefined || m.length < count * META)
+    m = new Float64Array(new SharedArrayBuffer(Math.max(count, 4096) * META * 8));
   const numbers = new Float64Array(count);
   let capBytes = 0;
   let wireBytes = 0;

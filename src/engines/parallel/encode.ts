@@ -40,7 +40,7 @@ export interface Job {
   readonly cfg: JobConfig;
   /** `cfg` as a cache key (workers keep one encoder per configuration). */
   readonly key: string;
-  readonly buf: ArrayBuffer;
+  readonly buf: SharedArrayBuffer;
   readonly meta: Float64Array;
   readonly count: number;
   readonly pcapng: boolean;
@@ -50,17 +50,23 @@ export interface Job {
 
 export interface JobResult {
   readonly seq: number;
-  readonly out: ArrayBuffer;
+  /** The job's buffers, handed back for reuse (fresh buffers every batch cost the main thread full GCs). */
+  readonly buf: SharedArrayBuffer;
+  readonly meta: Float64Array;
+  /** A SharedArrayBuffer from a worker (posted back for reuse once read), an ArrayBuffer on the main thread. */
+  readonly out: ArrayBufferLike;
   readonly outStart: number;
   readonly outLen: number;
   readonly offsets: Uint32Array;
   readonly issues: readonly (readonly [number, string, string, number])[];
+  /** Hands a shared output buffer back to the worker that wrote it (set by the pool). */
+  readonly recycle?: (sab: SharedArrayBuffer) => void;
 }
 
 const NL = ascii('\n');
 
 /** A compiled encoder: dissector and formatters built once per thread. */
-export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
+export function createEncoder(cfg: JobConfig, source?: (size: number) => Buffer): (job: Job) => JobResult {
   const dissect = createDissector({
     registry: defaultRegistry,
     stopAt: cfg.stopAt,
@@ -69,7 +75,7 @@ export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
   });
   const fmts: (Formatter | undefined)[] = [undefined, undefined];
   const suffix = cfg.encoding === 'ndjson' ? NL : undefined;
-  const out = new ByteOut(1 << 20);
+  const out = new ByteOut(1 << 20, source);
   return (job) => {
     const pi = job.pcapng ? 1 : 0;
     const fmt = (fmts[pi] ??= new Formatter({ registry: defaultRegistry, pcapng: job.pcapng, bytes: cfg.bytes }));
@@ -113,6 +119,10 @@ export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
     }
     offsets[n] = out.length;
     const b = out.take();
-    return { seq: job.seq, out: b.buffer as ArrayBuffer, outStart: b.byteOffset, outLen: b.length, offsets, issues };
+    return {
+      seq: job.seq,
+      buf: job.buf,
+      meta: job.meta,
+      out: b.buffer, outStart: b.byteOffset, outLen: b.length, offsets, issues };
   };
 }

@@ -57,7 +57,7 @@ export class WorkerPool {
         if (slot.pending.size === 0) worker.unref();
         if (m.error !== undefined)
           p.reject(new PcapkitError('ERR_ENGINE', `${name} worker failed: ${m.error.split('\n')[0]}`));
-        else p.resolve(m);
+        else p.resolve({ ...m, recycle: (sab) => worker.postMessage({ recycle: sab }) });
       });
       worker.on('error', (e) =>
         this.fail(slot, new PcapkitError('ERR_ENGINE', `${name} worker crashed: ${e.message}`, { cause: e })),
@@ -101,7 +101,8 @@ export class WorkerPool {
     return new Promise<JobResult>((resolve, reject) => {
       best.pending.set(job.seq, { resolve, reject });
       best.worker.ref();
-      best.worker.postMessage(job, [job.buf, job.meta.buffer as ArrayBuffer]);
+      // Shared buffers: posted by reference, handed back with the result and reused.
+      best.worker.postMessage(job);
     });
   }
 

@@ -1,0 +1,88 @@
+/**
+ * Engines benchmark (issue 6): dissection + NDJSON report to /dev/null, the `pcapkit big.pcap -f
+ * ndjson -o -` workload, for the default engine and the parallel ones. Each engine runs in its own
+ * process (peak RSS is that engine's) on the compiled JavaScript, as users run dist/.
+ *   npx tsx bench/engines.bench.ts [capture=bench/out/mixed.pcap] [--frames 1000000] [--reps 1]
+ *     [--engines default,pipeline,server] [--workers N]
+ * Prints frames/s (best of reps), wall and CPU seconds, the main thread's event-loop utilisation and
+ * peak RSS, plus the load average (the machine may be shared: compare the CPU column too).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { extract } from '../src/api/extract.js';
+import type { Engine } from '../src/engines/engine.js';
+import { createParallelEngine } from '../src/engines/parallel.js';
+import { generate } from './generate.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    engine: { type: 'string' },
+    engines: { type: 'string' },
+    frames: { type: 'string' },
+    reps: { type: 'string' },
+    workers: { type: 'string' },
+    format: { type: 'string' },
+  },
+});
+const file = positionals[0] ?? 'bench/out/mixed.pcap';
+const format = values.format ?? 'ndjson';
+
+async function runOnce(name: string): Promise<{ frames: number; ms: number; cpuMs: number; elu: number }> {
+  const workers = values.workers ? Number(values.workers) : undefined;
+  const engine: string | Engine =
+    name === 'pipeline' || name === 'server' ? createParallelEngine({ strategy: name, workers }) : name;
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  const x = await extract(file, { engine, format, output: '/dev/null' }).run();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0).utilization;
+  return { frames: x.stats.frames, ms, cpuMs: (cpu.user + cpu.system) / 1000, elu };
+}
+
+if (values.engine) {
+  const reps = Number(values.reps ?? 1);
+  let best: Awaited<ReturnType<typeof runOnce>> | undefined;
+  for (let r = 0; r < reps; r++) {
+    const x = await runOnce(values.engine);
+    if (best === undefined || x.ms < best.ms) best = x;
+  }
+  const rss = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ engine: values.engine, ...best, fps: (best!.frames / best!.ms) * 1000, peakRssMB: rss }));
+} else {
+  const frames = Number(values.frames ?? 1_000_000);
+  if (!existsSync(file)) {
+    console.error(`generating ${frames} frames into ${file} …`);
+    generate(file, { frames });
+  }
+  console.log(`capture: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB), format ${format}`);
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bench.json'], {
+    stdio: 'inherit',
+  });
+  if (tsc.status !== 0) throw new Error('tsc failed');
+  const js = 'bench/out/js/bench/engines.bench.js';
+  console.log('| engine | frames/s | wall s | CPU s | main ELU | peak RSS | load before |\n|---|---:|---:|---:|---:|---:|---:|');
+  let base = 0;
+  for (const engine of (values.engines ?? 'default,pipeline,server').split(',')) {
+    const load = loadavg()[0].toFixed(2);
+    const args = [js, file, '--engine', engine, '--reps', values.reps ?? '1', '--format', format];
+    if (values.workers) args.push('--workers', values.workers);
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    try {
+      const j = JSON.parse(line);
+      if (engine === 'default') base = j.fps;
+      const speed = base > 0 && engine !== 'default' ? ` (${(j.fps / base).toFixed(2)}×)` : '';
+      console.log(
+        `| ${engine} | ${Math.round(j.fps).toLocaleString('en-US')}${speed} | ${(j.ms / 1000).toFixed(2)} | ${(j.cpuMs / 1000).toFixed(2)} | ${j.elu.toFixed(2)} | ${j.peakRssMB.toFixed(0)} MB | ${load} |`,
+      );
+    } catch {
+      console.log(`| ${engine} | failed: ${r.stderr.slice(0, 300)} | | | | | |`);
+    }
+  }
+}

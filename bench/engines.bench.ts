@@ -3,7 +3,8 @@
  * ndjson -o -` workload, for the default engine and the parallel ones. Each engine runs in its own
  * process (peak RSS is that engine's) on the compiled JavaScript, as users run dist/.
  *   npx tsx bench/engines.bench.ts [capture=bench/out/mixed.pcap] [--frames 1000000] [--reps 1]
- *     [--engines default,pipeline,server] [--workers N]
+ *     [--engines default,pipeline,server,pipeline:2] [--workers N]
+ * `pipeline:N` runs N workers without the main thread's share.
  * Prints frames/s (best of reps), wall and CPU seconds, the main thread's event-loop utilisation and
  * peak RSS, plus the load average (the machine may be shared: compare the CPU column too).
  */
@@ -32,9 +33,13 @@ const file = positionals[0] ?? 'bench/out/mixed.pcap';
 const format = values.format ?? 'ndjson';
 
 async function runOnce(name: string): Promise<{ frames: number; ms: number; cpuMs: number; elu: number }> {
-  const workers = values.workers ? Number(values.workers) : undefined;
+  // 'pipeline:2' = the pipeline engine with 2 workers (default: cores − 1 plus the main thread's share).
+  const [kind, w] = name.split(':');
+  const workers = w ? Number(w) : values.workers ? Number(values.workers) : undefined;
   const engine: string | Engine =
-    name === 'pipeline' || name === 'server' ? createParallelEngine({ strategy: name, workers }) : name;
+    kind === 'pipeline' || kind === 'server'
+      ? createParallelEngine({ strategy: kind, workers, mainShare: w === undefined || Number(w) === 1 })
+      : kind;
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
@@ -53,7 +58,9 @@ if (values.engine) {
     if (best === undefined || x.ms < best.ms) best = x;
   }
   const rss = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ engine: values.engine, ...best, fps: (best!.frames / best!.ms) * 1000, peakRssMB: rss }));
+  console.log(
+    JSON.stringify({ engine: values.engine, ...best, fps: (best!.frames / best!.ms) * 1000, peakRssMB: rss }),
+  );
 } else {
   const frames = Number(values.frames ?? 1_000_000);
   if (!existsSync(file)) {
@@ -66,7 +73,9 @@ if (values.engine) {
   });
   if (tsc.status !== 0) throw new Error('tsc failed');
   const js = 'bench/out/js/bench/engines.bench.js';
-  console.log('| engine | frames/s | wall s | CPU s | main ELU | peak RSS | load before |\n|---|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    '| engine | frames/s | wall s | CPU s | main ELU | peak RSS | load before |\n|---|---:|---:|---:|---:|---:|---:|',
+  );
   let base = 0;
   for (const engine of (values.engines ?? 'default,pipeline,server').split(',')) {
     const load = loadavg()[0].toFixed(2);

@@ -123,6 +123,11 @@ export function createEncoder(cfg: JobConfig, source?: (size: number) => Buffer)
       seq: job.seq,
       buf: job.buf,
       meta: job.meta,
-      out: b.buffer, outStart: b.byteOffset, outLen: b.length, offsets, issues };
+      out: b.buffer,
+      outStart: b.byteOffset,
+      outLen: b.length,
+      offsets,
+      issues,
+    };
   };
 }

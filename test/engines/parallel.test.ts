@@ -5,15 +5,17 @@
  * errors, the small-input fallback, and stream numbering with stages on.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { generate } from '../../bench/generate.js';
 import { extract } from '../../src/api/extract.js';
 import { defaultEngines } from '../../src/engines/index.js';
-import { workerCounts } from '../../src/engines/parallel/pool.js';
+import { WorkerPool, workerCounts } from '../../src/engines/parallel/pool.js';
 import { createParallelEngine, type ParallelEngine } from '../../src/engines/parallel.js';
 import { corpusFiles, corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 
@@ -59,6 +61,9 @@ async function noLiveWorkers(): Promise<void> {
   for (let i = 0; i < 100 && workerCounts().live > kept(); i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(workerCounts().live, kept(), 'every worker of the run terminated');
 }
+
+const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist');
+const HAVE_DIST = existsSync(join(DIST, 'engines', 'parallel', 'worker.js'));
 
 // One pool for the corpus loops (worker start-up under tsx costs about a second).
 const forced = createParallelEngine({
@@ -162,6 +167,27 @@ describe('parallel engines', () => {
     await noLiveWorkers();
   });
 
+  test('a worker that dies with work outstanding rejects the job (no hang)', async () => {
+    const pool = new WorkerPool(1, 'test');
+    const job = {
+      seq: 1,
+      cfg: { stopAt: undefined, details: false, checksums: false, encoding: 'ndjson' as const, bytes: true },
+      key: 'k',
+      buf: new SharedArrayBuffer(16),
+      meta: new Float64Array(new SharedArrayBuffer(8 * 11)),
+      count: 1,
+      pcapng: false,
+      extras: undefined,
+    };
+    const p = pool.submit(job);
+    const w = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0].worker;
+    await w.terminate();
+    await assert.rejects(p, /worker (exited|crashed)/);
+    await assert.rejects(pool.submit({ ...job, seq: 2 }), /worker/);
+    await pool.terminate();
+    await noLiveWorkers();
+  });
+
   test('break out of frame iteration: single-threaded route, warned, workers never started', async () => {
     const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0 });
     const warnings: string[] = [];
@@ -197,6 +223,32 @@ describe('parallel engines', () => {
     assert.ok(got.equals(want));
     assert.equal(workerCounts().started, before + 1);
     await noLiveWorkers();
+  });
+
+  test('compiled dist/: the worker script resolves beside the module (plain node, no tsx)', {
+    skip: HAVE_DIST ? false : 'dist/ not built (npm run build)',
+  }, () => {
+    const code = `
+        import { extract } from ${JSON.stringify(`${DIST}/api/extract.js`)};
+        import { createParallelEngine } from ${JSON.stringify(`${DIST}/engines/parallel.js`)};
+        import { workerCounts } from ${JSON.stringify(`${DIST}/engines/parallel/pool.js`)};
+        import { Writable } from 'node:stream';
+        const sink = () => { const parts = []; const w = new Writable({ write(c, _e, cb) { parts.push(Buffer.from(c)); cb(); } }); w.bytes = () => Buffer.concat(parts); return w; };
+        const a = sink(), b = sink();
+        await extract(${JSON.stringify(big)}, { format: 'ndjson', output: a, limit: 4000 }).run();
+        const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, batchBytes: 8192, workers: 2 });
+        await extract(${JSON.stringify(big)}, { engine: eng, format: 'ndjson', output: b, limit: 4000 }).run();
+        console.log(JSON.stringify({ same: a.bytes().equals(b.bytes()), len: b.bytes().length, started: workerCounts().started }));
+      `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+      encoding: 'utf8',
+      execArgv: [],
+    } as never);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.ok(j.len > 1000);
+    assert.equal(j.same, true);
+    assert.equal(j.started, 2);
   });
 
   test('server/pipeline with tracing: tcp.stream numbering equals the default engine', async () => {

@@ -32,11 +32,13 @@ interface Slot {
  */
 export function newWorker(name: string): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { name });
+  // Workers inherit the process's flags; `--input-type` (a script given with -e) makes any worker fail.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { name, execArgv });
   const api = import.meta.resolve('tsx/esm/api');
   const target = new URL('./worker.ts', here).href;
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(code, { eval: true, name });
+  return new Worker(code, { eval: true, name, execArgv });
 }
 
 export class WorkerPool {

@@ -32,8 +32,13 @@ interface Slot {
  */
 export function newWorker(name: string): Worker {
   const here = import.meta.url;
-  // Workers inherit the process's flags; `--input-type` (a script given with -e) makes any worker fail.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  // Workers inherit the process's flags; `--input-type` (a script given with -e) makes any worker
+  // fail. Flags are passed explicitly only then: an explicit list is validated, and per-process
+  // flags (--cpu-prof, --max-old-space-size, …) in it would be refused.
+  const ea = process.execArgv;
+  const execArgv = ea.some((a) => a.startsWith('--input-type'))
+    ? ea.filter((a) => !a.startsWith('--input-type'))
+    : undefined;
   if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { name, execArgv });
   const api = import.meta.resolve('tsx/esm/api');
   const target = new URL('./worker.ts', here).href;

@@ -35,19 +35,11 @@ export class ByteOut {
   private dv!: DataView;
   private at = 0;
   private readonly l32 = pairTable();
-  /**
-   * `source`, when given, supplies the buffers (a parallel engine's workers hand out reused
-   * SharedArrayBuffers: bytes cross to the main thread without a copy or a transfer, and the main
-   * thread is not driven into a full GC every few megabytes by transferred buffers).
-   */
-  constructor(
-    private size = 1 << 20,
-    private readonly source?: (size: number) => Buffer,
-  ) {
+  constructor(private size = 1 << 20) {
     this.alloc(size);
   }
   private alloc(size: number): void {
-    this.buf = this.source === undefined ? Buffer.allocUnsafe(size) : this.source(size);
+    this.buf = Buffer.allocUnsafe(size);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
   private grow(n: number): void {

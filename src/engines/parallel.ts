@@ -43,7 +43,7 @@ import {
   M_START,
   META,
 } from './parallel/encode.js';
-import { WorkerPool } from './parallel/pool.js';
+import { type Target, WorkerPool } from './parallel/pool.js';
 
 export interface ParallelOptions {
   readonly strategy: 'pipeline' | 'server';
@@ -177,21 +177,26 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     const maxAhead = rc.workers * 2 + 2;
     let seq = 0;
     let n = 0;
-    const spare: Spare = { bufs: [], metas: [] };
     let pending: RawFrame[] = [];
     let pendingBytes = 0;
     let pcapng = false;
     let infoKnown = false;
 
     const dispatch = () => {
-      const { job, meta } = pack(seq++, pending, pcapng, cfg, key, spare);
+      // Every worker has a job queued: the main thread does this one itself.
+      const mine = rc.mainShare && pool.minLoad >= 2;
+      let target: Target | undefined;
+      const { job, meta } = pack(seq++, pending, pcapng, cfg, key, (bytes, frames) => {
+        target = mine ? undefined : pool.acquire(bytes, frames);
+        if (target !== undefined) return { u8: target.input, m: target.meta, slot: target.slot };
+        return { u8: new Uint8Array(bytes), m: new Float64Array(frames * META), slot: undefined };
+      });
       pending = [];
       pendingBytes = 0;
-      // Every worker has a job queued: the main thread does this one itself.
-      if (rc.mainShare && pool.minLoad >= 2) {
+      if (mine) {
         local ??= createEncoder(cfg);
-        fifo.push(entry(meta, Promise.resolve(local(job))));
-      } else fifo.push(entry(meta, pool.submit(job)));
+        fifo.push(entry(meta, Promise.resolve(local(job)), undefined));
+      } else fifo.push(entry(meta, pool.submit(job, target), target));
     };
     try {
       for await (const raws of reader.batches()) {
@@ -208,12 +213,12 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
         }
         n += take;
         if (n >= limit) break;
-        while (fifo.length >= maxAhead) yield finish(fifo.shift()!, spare);
+        while (fifo.length >= maxAhead) yield finish(fifo.shift()!, pool);
         // Hand back whatever is already done without waiting.
-        while (fifo.length > 0 && fifo[0].done) yield finish(fifo.shift()!, spare);
+        while (fifo.length > 0 && fifo[0].done) yield finish(fifo.shift()!, pool);
       }
       if (pending.length > 0) dispatch();
-      while (fifo.length > 0) yield finish(fifo.shift()!, spare);
+      while (fifo.length > 0) yield finish(fifo.shift()!, pool);
       ok = true;
     } finally {
       for (const f of fifo) f.result.catch(() => {});
@@ -231,24 +236,16 @@ interface JobMeta {
   readonly wireBytes: number;
 }
 
-/** Buffers back from workers, reused for the next jobs. */
-interface Spare {
-  readonly bufs: SharedArrayBuffer[];
-  readonly metas: Float64Array[];
-}
-
-async function finish(x: Entry, spare: Spare): Promise<EncodedFrames> {
+async function finish(x: Entry, pool: WorkerPool): Promise<EncodedFrames> {
   const r = await x.result;
-  if (spare.bufs.length < 8) spare.bufs.push(r.buf);
-  if (spare.metas.length < 8) spare.metas.push(r.meta);
   let records: Uint8Array;
-  if (r.recycle !== undefined && r.out instanceof SharedArrayBuffer) {
-    // Copy out (young-generation garbage once written, like the default engine's buffers) and hand
-    // the shared buffer straight back to its worker.
+  if (r.slot !== undefined && x.target !== undefined) {
+    // Copy out of the worker's slot (young-generation garbage once written, like the default
+    // engine's buffers) and free the slot for the next job.
     records = Buffer.allocUnsafe(r.outLen);
-    records.set(new Uint8Array(r.out, r.outStart, r.outLen));
-    r.recycle(r.out);
-  } else records = new Uint8Array(r.out, r.outStart, r.outLen);
+    records.set(pool.output(x.target).subarray(0, r.outLen));
+  } else records = new Uint8Array(r.out!, r.outStart, r.outLen);
+  if (x.target !== undefined) pool.release(x.target);
   return {
     count: x.job.numbers.length,
     numbers: x.job.numbers,
@@ -263,11 +260,13 @@ async function finish(x: Entry, spare: Spare): Promise<EncodedFrames> {
 interface Entry {
   readonly job: JobMeta;
   readonly result: Promise<JobResult>;
+  /** The worker slot holding the job's data, released once the result is read. */
+  readonly target: Target | undefined;
   done: boolean;
 }
 
-function entry(job: JobMeta, result: Promise<JobResult>): Entry {
-  const e: Entry = { job, result, done: false };
+function entry(job: JobMeta, result: Promise<JobResult>, target: Target | undefined): Entry {
+  const e: Entry = { job, result, target, done: false };
   result.then(
     () => {
       e.done = true;
@@ -289,7 +288,7 @@ function pack(
   pcapng: boolean,
   cfg: JobConfig,
   key: string,
-  spare: Spare,
+  alloc: (bytes: number, frames: number) => { u8: Uint8Array; m: Float64Array; slot: number | undefined },
 ): { job: Job; meta: JobMeta } {
   const count = raws.length;
   // Spans: runs of frames over the same chunk, in increasing offset order.
@@ -308,12 +307,7 @@ function pack(
     total += to - from;
     i = j;
   }
-  let buf = spare.bufs.pop();
-  if (buf === undefined || buf.byteLength < total) buf = new SharedArrayBuffer(Math.max(total, 2 << 20));
-  const u8 = new Uint8Array(buf);
-  let m = spare.metas.pop();
-  if (m === undefined || m.length < count * META)
-    m = new Float64Array(new SharedArrayBuffer(Math.max(count, 4096) * META * 8));
+  const { u8, m, slot } = alloc(total, count);
   const numbers = new Float64Array(count);
   let capBytes = 0;
   let wireBytes = 0;
@@ -348,7 +342,10 @@ function pack(
     at += to - from;
   }
   return {
-    job: { seq, cfg, key, buf, meta: m, count, pcapng, extras },
+    job:
+      slot === undefined
+        ? { seq, cfg, key, buf: u8.buffer, meta: m, slot, count, pcapng, extras }
+        : { seq, cfg, key, buf: undefined, meta: undefined, slot, count, pcapng, extras },
     meta: { numbers, capBytes, wireBytes },
   };
 }

@@ -40,8 +40,10 @@ export interface Job {
   readonly cfg: JobConfig;
   /** `cfg` as a cache key (workers keep one encoder per configuration). */
   readonly key: string;
-  readonly buf: SharedArrayBuffer;
-  readonly meta: Float64Array;
+  /** Record bytes and metadata: fresh buffers, or (`slot`) the worker's own shared slot. */
+  readonly buf: ArrayBufferLike | undefined;
+  readonly meta: Float64Array | undefined;
+  readonly slot: number | undefined;
   readonly count: number;
   readonly pcapng: boolean;
   /** pcapng per-packet comments and options, for the few frames that have them. */
@@ -50,23 +52,36 @@ export interface Job {
 
 export interface JobResult {
   readonly seq: number;
-  /** The job's buffers, handed back for reuse (fresh buffers every batch cost the main thread full GCs). */
-  readonly buf: SharedArrayBuffer;
-  readonly meta: Float64Array;
-  /** A SharedArrayBuffer from a worker (posted back for reuse once read), an ArrayBuffer on the main thread. */
-  readonly out: ArrayBufferLike;
+  /** Set when the records were copied into the job's slot (`slots[slot].out`, `outLen` bytes). */
+  readonly slot: number | undefined;
+  /** Otherwise the records themselves (transferred). */
+  readonly out: ArrayBuffer | undefined;
   readonly outStart: number;
   readonly outLen: number;
   readonly offsets: Uint32Array;
   readonly issues: readonly (readonly [number, string, string, number])[];
-  /** Hands a shared output buffer back to the worker that wrote it (set by the pool). */
-  readonly recycle?: (sab: SharedArrayBuffer) => void;
 }
+
+/**
+ * Buffers shared once per worker and reused for every job: nothing crosses threads per job but a
+ * small header. Buffers posted or transferred with each message each count as a new external
+ * allocation on the receiving thread and drove the main thread into a full GC every few batches.
+ */
+export interface SlotBuffers {
+  readonly input: SharedArrayBuffer;
+  readonly meta: SharedArrayBuffer;
+  readonly out: SharedArrayBuffer;
+}
+
+/** Slot sizes: records in, frames' metadata, encoded records out. */
+export const SLOT_IN = 4 << 20;
+export const SLOT_FRAMES = 16384;
+export const SLOT_OUT = 16 << 20;
 
 const NL = ascii('\n');
 
 /** A compiled encoder: dissector and formatters built once per thread. */
-export function createEncoder(cfg: JobConfig, source?: (size: number) => Buffer): (job: Job) => JobResult {
+export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
   const dissect = createDissector({
     registry: defaultRegistry,
     stopAt: cfg.stopAt,
@@ -75,12 +90,12 @@ export function createEncoder(cfg: JobConfig, source?: (size: number) => Buffer)
   });
   const fmts: (Formatter | undefined)[] = [undefined, undefined];
   const suffix = cfg.encoding === 'ndjson' ? NL : undefined;
-  const out = new ByteOut(1 << 20, source);
+  const out = new ByteOut(1 << 20);
   return (job) => {
     const pi = job.pcapng ? 1 : 0;
     const fmt = (fmts[pi] ??= new Formatter({ registry: defaultRegistry, pcapng: job.pcapng, bytes: cfg.bytes }));
-    const bytes = new Bytes(new Uint8Array(job.buf));
-    const m = job.meta;
+    const bytes = new Bytes(new Uint8Array(job.buf!));
+    const m = job.meta!;
     const n = job.count;
     const offsets = new Uint32Array(n + 1);
     const issues: [number, string, string, number][] = [];
@@ -121,9 +136,8 @@ export function createEncoder(cfg: JobConfig, source?: (size: number) => Buffer)
     const b = out.take();
     return {
       seq: job.seq,
-      buf: job.buf,
-      meta: job.meta,
-      out: b.buffer,
+      slot: undefined,
+      out: b.buffer as ArrayBuffer,
       outStart: b.byteOffset,
       outLen: b.length,
       offsets,

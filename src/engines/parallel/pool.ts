@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { PcapkitError } from '../../core/errors.js';
-import type { Job, JobResult } from './encode.js';
+import { type Job, type JobResult, META, SLOT_FRAMES, SLOT_IN, SLOT_OUT, type SlotBuffers } from './encode.js';
 
 let live = 0;
 let started = 0;
@@ -23,7 +23,21 @@ interface Pending {
 interface Slot {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** Shared buffers of this worker's job slots, and the free ones. */
+  readonly bufs: readonly { readonly input: Uint8Array; readonly meta: Float64Array; readonly out: Uint8Array }[];
+  readonly free: number[];
 }
+
+/** Where the main thread packs a job for a worker's slot. */
+export interface Target {
+  readonly worker: number;
+  readonly slot: number;
+  readonly input: Uint8Array;
+  readonly meta: Float64Array;
+}
+
+/** Job slots per worker: at most this many jobs in flight per worker use shared buffers. */
+const SLOTS = 3;
 
 /**
  * The worker script beside this module: compiled `worker.js` from dist/, or, running from source
@@ -56,7 +70,24 @@ export class WorkerPool {
       const worker = newWorker(`pcapkit-${name}-${i}`);
       live++;
       started++;
-      const slot: Slot = { worker, pending: new Map() };
+      const shared: SlotBuffers[] = [];
+      for (let k = 0; k < SLOTS; k++)
+        shared.push({
+          input: new SharedArrayBuffer(SLOT_IN),
+          meta: new SharedArrayBuffer(SLOT_FRAMES * META * 8),
+          out: new SharedArrayBuffer(SLOT_OUT),
+        });
+      worker.postMessage({ slots: shared });
+      const slot: Slot = {
+        worker,
+        pending: new Map(),
+        bufs: shared.map((b) => ({
+          input: new Uint8Array(b.input),
+          meta: new Float64Array(b.meta),
+          out: new Uint8Array(b.out),
+        })),
+        free: shared.map((_, k) => k),
+      };
       worker.on('message', (m: JobResult & { error?: string }) => {
         const p = slot.pending.get(m.seq);
         if (p === undefined) return;
@@ -64,7 +95,7 @@ export class WorkerPool {
         if (slot.pending.size === 0) worker.unref();
         if (m.error !== undefined)
           p.reject(new PcapkitError('ERR_ENGINE', `${name} worker failed: ${m.error.split('\n')[0]}`));
-        else p.resolve({ ...m, recycle: (sab) => worker.postMessage({ recycle: sab }) });
+        else p.resolve(m);
       });
       worker.on('error', (e) =>
         this.fail(slot, new PcapkitError('ERR_ENGINE', `${name} worker crashed: ${e.message}`, { cause: e })),
@@ -100,16 +131,44 @@ export class WorkerPool {
     return m;
   }
 
-  submit(job: Job): Promise<JobResult> {
+  private least(): number {
+    let best = 0;
+    for (let i = 1; i < this.slots.length; i++)
+      if (this.slots[i].pending.size < this.slots[best].pending.size) best = i;
+    return best;
+  }
+
+  /** A free slot on the least-loaded worker big enough for the job, or undefined. */
+  acquire(bytes: number, frames: number): Target | undefined {
+    if (bytes > SLOT_IN || frames > SLOT_FRAMES || this.slots.length === 0) return undefined;
+    const w = this.least();
+    const k = this.slots[w].free.pop();
+    if (k === undefined) return undefined;
+    const b = this.slots[w].bufs[k];
+    return { worker: w, slot: k, input: b.input, meta: b.meta };
+  }
+
+  /** The records a job left in its slot. */
+  output(t: Target): Uint8Array {
+    return this.slots[t.worker].bufs[t.slot].out;
+  }
+
+  release(t: Target): void {
+    this.slots[t.worker].free.push(t.slot);
+  }
+
+  /** Post a job: to the target's worker (its slot holds the data) or to the least-loaded one. */
+  submit(job: Job, target?: Target): Promise<JobResult> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new PcapkitError('ERR_ENGINE', 'worker pool is closed'));
-    let best = this.slots[0];
-    for (const s of this.slots) if (s.pending.size < best.pending.size) best = s;
+    const best = this.slots[target === undefined ? this.least() : target.worker];
     return new Promise<JobResult>((resolve, reject) => {
       best.pending.set(job.seq, { resolve, reject });
       best.worker.ref();
-      // Shared buffers: posted by reference, handed back with the result and reused.
-      best.worker.postMessage(job);
+      const t: ArrayBuffer[] = [];
+      if (job.buf instanceof ArrayBuffer) t.push(job.buf);
+      if (job.meta !== undefined && job.meta.buffer instanceof ArrayBuffer) t.push(job.meta.buffer);
+      best.worker.postMessage(job, t);
     });
   }
 

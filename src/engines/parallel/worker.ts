@@ -1,37 +1,33 @@
 /**
- * A parallel engine's worker: jobs in (transferred record bytes), encoded report bytes out
- * (transferred). Any exception is posted back as an error so the run fails loudly, never hangs.
+ * A parallel engine's worker: jobs in (record bytes in this worker's shared slot, or a fresh
+ * buffer), encoded report records out (copied into the slot, or transferred when they do not fit).
+ * Any exception is posted back as an error so the run fails loudly, never hangs.
  */
-import { Buffer } from 'node:buffer';
 import { parentPort } from 'node:worker_threads';
-import { createEncoder, type Job, type JobResult } from './encode.js';
+import { createEncoder, type Job, type JobResult, type SlotBuffers } from './encode.js';
 
 const port = parentPort!;
 const encoders = new Map<string, (j: Job) => JobResult>();
+let slots: { input: SharedArrayBuffer; meta: Float64Array; out: Uint8Array }[] = [];
 
-// Output buffers: SharedArrayBuffers the main thread hands back once it has copied them out.
-const free: SharedArrayBuffer[] = [];
-const MIN = 4 << 20;
-function source(size: number): Buffer {
-  for (let i = free.length - 1; i >= 0; i--) {
-    if (free[i].byteLength >= size) return Buffer.from(free.splice(i, 1)[0]);
-  }
-  return Buffer.from(new SharedArrayBuffer(Math.max(size, MIN)));
-}
-
-port.on('message', (job: Job | { recycle: SharedArrayBuffer }) => {
-  if ('recycle' in job) {
-    if (free.length < 4) free.push(job.recycle);
+port.on('message', (msg: Job | { slots: readonly SlotBuffers[] }) => {
+  if ('slots' in msg) {
+    slots = msg.slots.map((s) => ({ input: s.input, meta: new Float64Array(s.meta), out: new Uint8Array(s.out) }));
     return;
   }
+  const job = msg;
   try {
     let encode = encoders.get(job.key);
     if (encode === undefined) {
-      encode = createEncoder(job.cfg, source);
+      encode = createEncoder(job.cfg);
       encoders.set(job.key, encode);
     }
-    const r = encode(job);
-    port.postMessage(r, [r.offsets.buffer as ArrayBuffer]);
+    const slot = job.slot === undefined ? undefined : slots[job.slot];
+    const r = encode(slot === undefined ? job : { ...job, buf: slot.input, meta: slot.meta });
+    if (slot !== undefined && r.outLen <= slot.out.length) {
+      slot.out.set(new Uint8Array(r.out!, r.outStart, r.outLen));
+      port.postMessage({ ...r, out: undefined, outStart: 0, slot: job.slot }, [r.offsets.buffer as ArrayBuffer]);
+    } else port.postMessage(r, [r.out!, r.offsets.buffer as ArrayBuffer]);
   } catch (e) {
     port.postMessage({ seq: job.seq, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }

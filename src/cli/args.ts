@@ -434,6 +434,17 @@ export const FLAGS: FlagSpec[] = [
   },
   // ── general
   {
+    name: 'plugin',
+    type: 'string',
+    multiple: true,
+    arg: 'MODULE',
+    group: 'general',
+    help: 'load an ES module (a path or a package name, from the current folder) whose default or register export adds protocols, option handlers, engines, formats or stages before the run (repeatable)',
+    apply: (v: string[], s) => {
+      s.extra.plugins = v; // loaded by main before the other flags are checked (see pluginSpecs)
+    },
+  },
+  {
     name: 'version',
     short: 'V',
     type: 'boolean',
@@ -454,6 +465,20 @@ export const FLAGS: FlagSpec[] = [
     },
   },
 ];
+
+/** The `--plugin` values in argv, found before the full parse (plugins add formats, engines, protocols the other flags name). */
+export function pluginSpecs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (a === '--plugin') {
+      if (i + 1 >= argv.length) throw new UsageError("option '--plugin <value>' argument missing");
+      out.push(argv[++i]);
+    } else if (a.startsWith('--plugin=')) out.push(a.slice('--plugin='.length));
+  }
+  return out;
+}
 
 /** Parse argv; throws UsageError / FormatError (exit 2) with a one-line message. */
 export function parseCli(

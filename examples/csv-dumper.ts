@@ -16,8 +16,8 @@ import {
   type Dumper,
   type DumperFactory,
   type Extensions,
-  type Frame,
   Formatter,
+  type Frame,
   findAll,
   ipv4ToString,
   ipv6ToString,
@@ -52,7 +52,17 @@ export function csvRow(f: Frame, fmt: Formatter): string {
   const tp = [...findAll(f, 'tcp'), ...findAll(f, 'udp')].sort((a, b) => a.start - b.start).at(-1);
   const ports = tp ? (tp.fields as { srcport: number; dstport: number }) : undefined;
   const time = `${f.tsSec}.${String(f.tsNsec).padStart(9, '0')}`;
-  return [f.n, time, f.end - f.start, fmt.chain(f), src, dst, ports?.srcport ?? '', ports?.dstport ?? '', f.issues.length]
+  return [
+    f.n,
+    time,
+    f.end - f.start,
+    fmt.chain(f),
+    src,
+    dst,
+    ports?.srcport ?? '',
+    ports?.dstport ?? '',
+    f.issues.length,
+  ]
     .map(csvField)
     .join(',');
 }

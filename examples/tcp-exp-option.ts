@@ -30,7 +30,8 @@ export function experimentHandler(previous: OptionHandler<any> | undefined): Opt
     decode(b: Bytes, s: number, e: number) {
       if (e - s >= 2 && b.dv.getUint16(s) === EXAMPLE_EXID) {
         // RFC 6994 §3: the ExID is followed by the experiment's own data; ours is exactly 5 bytes.
-        if (e - s !== 7) return { exid: EXAMPLE_EXID, experiment: 'pcapkit-example', malformed: true, data: hex(b.u8, s + 2, e) };
+        if (e - s !== 7)
+          return { exid: EXAMPLE_EXID, experiment: 'pcapkit-example', malformed: true, data: hex(b.u8, s + 2, e) };
         return { exid: EXAMPLE_EXID, experiment: 'pcapkit-example', token: b.dv.getUint32(s + 2), hops: b.u8[s + 6] };
       }
       return previous ? previous.decode(b, s, e) : { data: hex(b.u8, s, e) };
@@ -49,7 +50,8 @@ export function experimentHandler(previous: OptionHandler<any> | undefined): Opt
 /** A registry whose TCP option kinds 253 and 254 know ExID 0x7e57. */
 export function withExperiment(reg: Registry): Registry {
   let r = reg;
-  for (const kind of [253, 254]) r = r.withHandler('tcp.option', kind, experimentHandler(reg.handler('tcp.option', kind)));
+  for (const kind of [253, 254])
+    r = r.withHandler('tcp.option', kind, experimentHandler(reg.handler('tcp.option', kind)));
   return r;
 }
 

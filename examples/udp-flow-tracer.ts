@@ -158,7 +158,9 @@ export default function register(ext: Extensions): Partial<Extensions> {
       try {
         yield* stage(src);
       } finally {
-        process.stderr.write(`udp-flow-tracer: ${keptN} flow(s) kept, ${dropped} dropped (fewer than ${min} packets)\n`);
+        process.stderr.write(
+          `udp-flow-tracer: ${keptN} flow(s) kept, ${dropped} dropped (fewer than ${min} packets)\n`,
+        );
       }
     };
   };

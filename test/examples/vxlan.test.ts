@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
+import register, { VXLAN_PORT, vxlan } from '../../examples/vxlan.js';
 import {
   analyse,
   applyPlugins,
@@ -21,7 +22,6 @@ import {
   udp,
   writePcap,
 } from '../../src/index.js';
-import register, { VXLAN_PORT, vxlan } from '../../examples/vxlan.js';
 import { EXAMPLES, pcapkit } from './cli-helper.js';
 
 const reg = defaultRegistry.with(vxlan);
@@ -99,7 +99,10 @@ test('vxlan example: as a plugin through extract() and the CLI', async () => {
 
   const r = pcapkit(['--plugin', join(EXAMPLES, 'vxlan.ts'), path, '-f', 'ndjson', '-o', '-', '-q'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
   assert.match(JSON.stringify(lines[0]), /"vni":42/);
   assert.match(JSON.stringify(lines[1]), /"vni":43/);

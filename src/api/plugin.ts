@@ -31,6 +31,7 @@ export interface Extensions {
 }
 
 /** What a plugin gives back: the extension points it replaced (others stay as they were). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a plugin that only has side effects returns nothing
 export type PluginResult = Partial<Extensions> | undefined | void;
 
 /** A plugin: the default export (or `register` export) of a `--plugin` module. */

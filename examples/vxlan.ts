@@ -36,7 +36,8 @@ export const vxlan = defineProtocol({
   summary: (f) => `VNI ${f.vni}`,
 });
 
-declare module '../src/core/frame.js' {
+// Typed fields for `find(frame, 'vxlan')`; from the package: `declare module 'pcapkit' { … }`.
+declare module '../src/index.js' {
   interface LayerMap {
     vxlan: FieldsOf<typeof vxlan>;
   }

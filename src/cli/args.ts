@@ -109,7 +109,7 @@ export const FLAGS: FlagSpec[] = [
     type: 'string',
     arg: 'FMT',
     group: 'report',
-    help: 'report format: json, ndjson, plist, tree, pcap, pcapng (wins over -j/-p/-t)',
+    help: "report format: json, ndjson, plist, tree, pcap, pcapng, or a plugin's (wins over -j/-p/-t)",
     apply: (v: string, s, ctx) => {
       if (!ctx.dumpers.get(v))
         throw new FormatError(`unknown format '${v}' (known: ${ctx.dumpers.names().join(', ')})`);
@@ -439,7 +439,7 @@ export const FLAGS: FlagSpec[] = [
     multiple: true,
     arg: 'MODULE',
     group: 'general',
-    help: 'load an ES module (a path or a package name, from the current folder) whose default or register export adds protocols, option handlers, engines, formats or stages before the run (repeatable)',
+    help: 'load a plugin (path or package, from the current folder) adding protocols, handlers, engines, formats or stages (repeatable)',
     apply: (v: string[], s) => {
       s.extra.plugins = v; // loaded by main before the other flags are checked (see pluginSpecs)
     },

@@ -135,7 +135,8 @@ export const tsharkEngine: Engine = {
         await spool(input, file, o);
       }
       const child = spawnChild(TSHARK(), [...args, '-r', file], undefined, { signal: o.signal });
-      const conv = spawnChild(EDITCAP(), ['-F', 'pcapng', file, '-'], undefined, { signal: o.signal });
+      const keep = o.limit !== undefined ? ['-r', file, '-', `1-${Math.floor(o.limit)}`] : [file, '-'];
+      const conv = spawnChild(EDITCAP(), ['-F', 'pcapng', ...keep], undefined, { signal: o.signal });
       const frames = conv.proc.stdout as Readable;
       const lines = new LineQueue(child.proc.stdout as Readable);
       const reader = readCapture(frames, { signal: o.signal });

@@ -77,8 +77,18 @@ def fields(o):
 def chain(o, at):
     """[name, start, hdrEnd, end, fields] for each dpkt layer, outermost first."""
     out = []
+    parent = None
     while isinstance(o, dpkt.Packet):
         n = type(o).__name__
+        if parent in ("ICMP", "ICMP6"):
+            # dpkt's ICMP bodies (Echo, Unreach, TimeExceed, ...) are part of the ICMP header in pcapkit and
+            # tshark; walk on into what they carry (the quoted IP header of an error).
+            parent = n
+            hdr = len(o) - (len(o.data) if isinstance(o.data, (bytes, dpkt.Packet)) else 0)
+            at += hdr
+            o = o.data
+            continue
+        parent = n
         size = len(o)
         inner = o.data
         hdr = size - (len(inner) if isinstance(inner, (bytes, dpkt.Packet)) else 0)

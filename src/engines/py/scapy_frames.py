@@ -16,6 +16,11 @@ try:
     from scapy.config import conf
     from scapy.layers import all as _layers  # noqa: F401  (fills conf.l2types and the bindings)
     from scapy.packet import NoPayload
+
+    try:
+        from scapy.layers import http as _http  # noqa: F401  (not in conf.load_layers by default; binds TCP port 80)
+    except ImportError:
+        pass
     from scapy.utils import RawPcapNgReader, RawPcapReader
 except ImportError:
     sys.stderr.write("ERR_ENGINE_MISSING python3-scapy\n")

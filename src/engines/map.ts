@@ -69,7 +69,20 @@ export function protocolMapper(reg: Registry): (name: string, linktype: number, 
   };
 }
 
-/** A layer whose bytes the peer did not place: offsets empty at `at`, fields as given. */
-export function peerLayer(protocol: string, fields: Record<string, unknown>, start: number, hdrEnd: number, end: number): Layer {
-  return { protocol, start, hdrEnd, end, complete: true, fields };
+/**
+ * A layer from a peer: complete only when the peer gave every header field of our protocol (the
+ * dumpers then use the compiled writer and computed fields); otherwise partial, shown field by field.
+ */
+export function peerLayer(
+  reg: Registry,
+  protocol: string,
+  fields: Record<string, unknown>,
+  start: number,
+  hdrEnd: number,
+  end: number,
+): Layer {
+  const p = reg.byName(protocol);
+  let complete = p !== undefined && !p.decode;
+  if (complete) for (const k in p!.header) if (fields[k] === undefined) complete = false;
+  return { protocol, start, hdrEnd, end, complete, fields } as Layer;
 }

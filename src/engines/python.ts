@@ -18,7 +18,7 @@ import type { Frame, Layer } from '../core/frame.js';
 import type { Registry } from '../core/registry.js';
 import { checkExit, LineQueue, pathOf, runsOk, spawnChild, toolFailure } from './child.js';
 import type { Engine, EngineOptions, EngineRun, Feature } from './engine.js';
-import { fromPeer } from './map.js';
+import { fromPeer, peerLayer } from './map.js';
 
 const python = () => process.env.PCAPKIT_PYTHON ?? '/usr/bin/python3';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,7 +58,7 @@ function toFrame(p: PeerFrame, reg: Registry): Frame {
       if (v !== undefined) fields[k] = v;
     }
     const e = Math.min(end ?? u8.length, u8.length);
-    layers.push({ protocol: name, start: Math.min(start, e), hdrEnd: Math.min(hdrEnd, e), end: e, complete: true, fields });
+    layers.push(peerLayer(reg, name, fields, Math.min(start, e), Math.min(hdrEnd, e), e));
   }
   return {
     n: p.n,

@@ -147,7 +147,7 @@ export const tsharkEngine: Engine = {
           for (let i = 0; i < raw.length; i++) {
             const line = await lines.next();
             if (line === undefined) throw new PcapkitError('ERR_ENGINE', 'tshark: fewer dissected frames than written frames');
-            out[i] = toFrame(raw[i], line, cols, mapName);
+            out[i] = toFrame(raw[i], line, cols, mapName, o.registry);
           }
           yield out;
         }
@@ -175,15 +175,18 @@ function toFrame(
   line: string,
   cols: readonly Column[],
   mapName: ReturnType<typeof protocolMapper>,
+  reg: Registry,
 ): Frame {
   const cells = line.split('\t');
   const chain = cells[0] ? cells[0].split(':') : [];
-  const layers: Layer[] = [];
+  const names: string[] = [];
+  const fields: Record<string, unknown>[] = [];
   const at = raw.end;
   for (const t of chain) {
     if (PSEUDO.has(t)) continue;
-    const p = mapName(t, raw.linktype, layers.length === 0);
-    layers.push(peerLayer(p?.name ?? t, {}, at, at, at));
+    const p = mapName(t, raw.linktype, names.length === 0);
+    names.push(p?.name ?? t);
+    fields.push({});
   }
   for (let c = 0; c < cols.length; c++) {
     const text = cells[c + 1];
@@ -191,12 +194,14 @@ function toFrame(
     const into = cols[c].into;
     const vals = text.indexOf(AGG) < 0 ? [text] : text.split(AGG);
     let k = 0;
-    for (let j = 0; j < layers.length && k < vals.length; j++) {
-      const dst = into.get(layers[j].protocol);
+    for (let j = 0; j < names.length && k < vals.length; j++) {
+      const dst = into.get(names[j]);
       if (dst === undefined) continue;
       const v = parseFieldText(dst.field, vals[k++]);
-      if (v !== undefined) (layers[j].fields as Record<string, unknown>)[dst.key] = v;
+      if (v !== undefined) fields[j][dst.key] = v;
     }
   }
+  const layers: Layer[] = new Array(names.length);
+  for (let j = 0; j < names.length; j++) layers[j] = peerLayer(reg, names[j], fields[j], at, at, at);
   return { ...raw, layers, issues: [] };
 }

@@ -7,8 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { extract, type Frame } from '../../src/index.js';
 import { defaultEngines } from '../../src/engines/index.js';
@@ -178,6 +180,29 @@ describe('external engines: plumbing', { skip: SKIP_NO_CORPUS }, () => {
     });
   }
 
+  test('tshark reads formats pcapkit does not (snoop), stdin-style streams too', { skip: SKIP.tshark }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pcapkit-ext-'));
+    try {
+      const snoop = join(dir, 'http.snoop');
+      assert.equal(spawnSync('editcap', ['-F', 'snoop', file, snoop]).status, 0);
+      await assert.rejects(extract(snoop, { store: true }).run(), /magic/);
+      const x = extract(snoop, { engine: 'tshark', store: true });
+      await x.run();
+      assert.equal(x.frames.length, 43);
+      const ref = extract(file, { store: true });
+      await ref.run();
+      for (let i = 0; i < 43; i++) {
+        assert.equal(x.frames[i].tsNsec, ref.frames[i].tsNsec);
+        assert.equal(chainOf(x.frames[i]).split(':').slice(0, 3).join(':'), chainOf(ref.frames[i]).split(':').slice(0, 3).join(':'));
+      }
+      const s = extract(Readable.from([readFileSync(snoop)]), { engine: 'tshark', store: true });
+      await s.run();
+      assert.equal(s.frames.length, 43);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a missing Python module is one line naming the package', { skip: SKIP.dpkt }, () => {
     const prev = process.env.PCAPKIT_PYTHON;
     process.env.PCAPKIT_PYTHON = '/nonexistent/python3';
@@ -225,6 +250,8 @@ describe('external engines: plumbing', { skip: SKIP_NO_CORPUS }, () => {
     assert.match(JSON.stringify(first), /145\.254\.160\.237/);
   });
 });
+
+const chainOf = (f: Frame) => f.layers.map((l) => l.protocol).join(':');
 
 /** pids of this process's tshark/editcap/python children. */
 function children(): Set<string> {

@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { abortError, type Input, rawChunks } from '../capture/source.js';
-import { PcapkitError } from '../core/errors.js';
 import type { ReadOptions } from '../capture/read.js';
+import { type Input, rawChunks } from '../capture/source.js';
+import { PcapkitError } from '../core/errors.js';
 
 /** The input as a path the tool can open itself, or undefined when it must be piped to stdin. */
 export function pathOf(input: Input): string | undefined {
@@ -27,15 +27,14 @@ export interface Child {
   readonly killed: boolean;
 }
 
-/** Spawn `cmd args`; pipe `input` to stdin when it is not a path; stdio[3] is a pipe when `fd3`. */
+/** Spawn `cmd args`; pipe `input` to its stdin when given (a path is passed in `args` instead). */
 export function spawnChild(
   cmd: string,
   args: readonly string[],
   input: Input | undefined,
-  o: { signal?: AbortSignal; read?: ReadOptions; fd3?: boolean; env?: NodeJS.ProcessEnv },
+  o: { signal?: AbortSignal; read?: ReadOptions; env?: NodeJS.ProcessEnv },
 ): Child {
   const stdio: ('pipe' | 'ignore')[] = [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
-  if (o.fd3) stdio.push('pipe');
   const proc = spawn(cmd, args, { stdio, env: o.env ?? process.env });
   let tail = '';
   proc.stderr?.setEncoding('utf8');
@@ -75,13 +74,22 @@ export function spawnChild(
 }
 
 /** Copy the input's bytes (as stored: tshark and the Python readers decompress what they can) to the child. */
-function feed(stdin: NodeJS.WritableStream & { destroyed?: boolean }, input: Input, o: { signal?: AbortSignal; read?: ReadOptions }, kill: () => void): void {
+function feed(
+  stdin: NodeJS.WritableStream & { destroyed?: boolean },
+  input: Input,
+  o: { signal?: AbortSignal; read?: ReadOptions },
+  kill: () => void,
+): void {
   stdin.on('error', () => {}); // EPIPE when the child stops early (limit, break): not an error of ours
   (async () => {
     const src = input === '-' ? (o.read?.stdin ?? process.stdin) : input;
     for await (const chunk of rawChunks(src, { signal: o.signal, chunkSize: o.read?.chunkSize })) {
       if (stdin.destroyed) return;
-      if (!stdin.write(chunk)) await new Promise<void>((r) => { stdin.once('drain', r); stdin.once('close', r); });
+      if (!stdin.write(chunk))
+        await new Promise<void>((r) => {
+          stdin.once('drain', r);
+          stdin.once('close', r);
+        });
     }
     stdin.end();
   })().catch(() => kill());
@@ -168,7 +176,10 @@ export async function checkExit(child: Child, tool: string): Promise<void> {
 /** After an error on our side: the tool's own failure if it exited non-zero by itself within a second. */
 export async function toolFailure(child: Child, tool: string): Promise<PcapkitError | undefined> {
   if (child.killed) return undefined;
-  const code = await Promise.race([child.exit.catch((e) => e as PcapkitError), new Promise<undefined>((r) => (setTimeout(r, 1000) as unknown as NodeJS.Timeout).unref())]);
+  const code = await Promise.race([
+    child.exit.catch((e) => e as PcapkitError),
+    new Promise<undefined>((r) => (setTimeout(r, 1000) as unknown as NodeJS.Timeout).unref()),
+  ]);
   if (code instanceof PcapkitError) return code;
   if (code === undefined || code === 0 || child.killed) return undefined;
   return failureOf(child, tool, code);

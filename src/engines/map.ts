@@ -45,7 +45,9 @@ export function fromPeer(field: Field | undefined, v: unknown): unknown {
  * Peer protocol name → registry protocol: exact name, else abbreviation (tshark's filter name); where
  * several share an abbreviation (sll/sll2, null/loop) the one bound to the frame's link type wins.
  */
-export function protocolMapper(reg: Registry): (name: string, linktype: number, first: boolean) => Protocol | undefined {
+export function protocolMapper(
+  reg: Registry,
+): (name: string, linktype: number, first: boolean) => Protocol | undefined {
   const byAbbrev = new Map<string, Protocol[]>();
   for (const p of reg.protocols) {
     const a = p.abbrev.toLowerCase();
@@ -70,8 +72,9 @@ export function protocolMapper(reg: Registry): (name: string, linktype: number, 
 }
 
 /**
- * A layer from a peer: complete only when the peer gave every header field of our protocol (the
- * dumpers then use the compiled writer and computed fields); otherwise partial, shown field by field.
+ * A layer from a peer. Complete only when the peer placed its bytes (real offsets) and gave every
+ * header field: the dumpers then use the compiled writer and the computed fields, which read the
+ * layer's bytes. Otherwise partial: shown field by field, nothing read from bytes that are not its own.
  */
 export function peerLayer(
   reg: Registry,
@@ -80,9 +83,10 @@ export function peerLayer(
   start: number,
   hdrEnd: number,
   end: number,
+  placed: boolean,
 ): Layer {
   const p = reg.byName(protocol);
-  let complete = p !== undefined && !p.decode;
+  let complete = placed && p !== undefined;
   if (complete) for (const k in p!.header) if (fields[k] === undefined) complete = false;
   return { protocol, start, hdrEnd, end, complete, fields } as Layer;
 }

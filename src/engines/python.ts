@@ -58,7 +58,7 @@ function toFrame(p: PeerFrame, reg: Registry): Frame {
       if (v !== undefined) fields[k] = v;
     }
     const e = Math.min(end ?? u8.length, u8.length);
-    layers.push(peerLayer(reg, name, fields, Math.min(start, e), Math.min(hdrEnd, e), e));
+    layers.push(peerLayer(reg, name, fields, Math.min(start, e), Math.min(hdrEnd, e), e, true));
   }
   return {
     n: p.n,
@@ -80,7 +80,13 @@ function toFrame(p: PeerFrame, reg: Registry): Frame {
   };
 }
 
-function pythonEngine(name: 'dpkt' | 'scapy', module: string, file: string, supports: Feature[], description: string): Engine {
+function pythonEngine(
+  name: 'dpkt' | 'scapy',
+  module: string,
+  file: string,
+  supports: Feature[],
+  description: string,
+): Engine {
   const pkg = `python3-${name}`;
   const engine: Engine = {
     name,
@@ -123,7 +129,13 @@ function pythonEngine(name: 'dpkt' | 'scapy', module: string, file: string, supp
             const rec = JSON.parse(line) as PeerFrame & { format?: 'pcap' | 'pcapng' };
             if (first) {
               first = false;
-              resolveInfo({ format: rec.format ?? 'pcap', compression: [], sections: [], blocks: [], droppedBlocks: 0 });
+              resolveInfo({
+                format: rec.format ?? 'pcap',
+                compression: [],
+                sections: [],
+                blocks: [],
+                droppedBlocks: 0,
+              });
               continue;
             }
             if (rec.error !== undefined) {
@@ -144,7 +156,10 @@ function pythonEngine(name: 'dpkt' | 'scapy', module: string, file: string, supp
           const own = await toolFailure(child, name);
           const missing = /ERR_ENGINE_MISSING (\S+)/.exec(child.stderr());
           const err = missing
-            ? new PcapkitError('ERR_ENGINE_MISSING', `engine '${name}' needs ${missing[1]}: install it (apt install ${missing[1]})`)
+            ? new PcapkitError(
+                'ERR_ENGINE_MISSING',
+                `engine '${name}' needs ${missing[1]}: install it (apt install ${missing[1]})`,
+              )
             : (own ?? e);
           rejectInfo(err);
           throw err;

@@ -7,16 +7,17 @@
  * pcapng reader turns into the frame's bytes, exact timestamp, lengths, link type and interface. So a
  * user gets every file format Wireshark reads and every dissector it has, through pcapkit's API and
  * dumpers. Layers carry no byte offsets (tshark -T fields gives none): start = hdrEnd = end = the
- * frame's end, so `rawRest()` and the dumpers' `data` are empty rather than wrong.
+ * frame's end, so `rawRest()` and the dumpers' `data` are empty rather than wrong, and every layer is
+ * partial (`complete: false`): its fields as tshark gave them, nothing computed from bytes.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { fieldIndex } from '../api/fields.js';
 import { readCapture } from '../capture/read.js';
 import { type Input, rawChunks } from '../capture/source.js';
-import { fieldIndex } from '../api/fields.js';
 import { PcapkitError } from '../core/errors.js';
 import { type Field, snake } from '../core/fields.js';
 import type { Frame, Layer, RawFrame } from '../core/frame.js';
@@ -49,7 +50,10 @@ function tsharkFields(): Set<string> {
   if (known) return known;
   const r = spawnSync(TSHARK(), ['-G', 'fields'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.error || r.status !== 0)
-    throw new PcapkitError('ERR_ENGINE_MISSING', "engine 'tshark' needs tshark: install it (Debian: apt install tshark)");
+    throw new PcapkitError(
+      'ERR_ENGINE_MISSING',
+      "engine 'tshark' needs tshark: install it (Debian: apt install tshark)",
+    );
   known = new Set();
   for (const line of r.stdout.split('\n')) {
     const t1 = line.indexOf('\t');
@@ -123,7 +127,8 @@ export const tsharkEngine: Engine = {
     const mapName = protocolMapper(o.registry);
 
     async function* batches(): AsyncGenerator<readonly Frame[]> {
-      if (o.limit !== undefined && o.limit <= 0) return resolveInfo({ format: 'pcapng', compression: [], sections: [], blocks: [], droppedBlocks: 0 });
+      if (o.limit !== undefined && o.limit <= 0)
+        return resolveInfo({ format: 'pcapng', compression: [], sections: [], blocks: [], droppedBlocks: 0 });
       // The frames' bytes: editcap (same wiretap, no dissection: ~50x cheaper than tshark) rewrites the
       // capture as pcapng on its stdout, which pcapkit's reader parses. tshark cannot print fields and
       // write a pipe in one run ("printing dissected packets isn't supported when saving to a pipe").
@@ -146,7 +151,8 @@ export const tsharkEngine: Engine = {
           const out: Frame[] = new Array(raw.length);
           for (let i = 0; i < raw.length; i++) {
             const line = await lines.next();
-            if (line === undefined) throw new PcapkitError('ERR_ENGINE', 'tshark: fewer dissected frames than written frames');
+            if (line === undefined)
+              throw new PcapkitError('ERR_ENGINE', 'tshark: fewer dissected frames than written frames');
             out[i] = toFrame(raw[i], line, cols, mapName, o.registry);
           }
           yield out;
@@ -202,6 +208,6 @@ function toFrame(
     }
   }
   const layers: Layer[] = new Array(names.length);
-  for (let j = 0; j < names.length; j++) layers[j] = peerLayer(reg, names[j], fields[j], at, at, at);
+  for (let j = 0; j < names.length; j++) layers[j] = peerLayer(reg, names[j], fields[j], at, at, at, false);
   return { ...raw, layers, issues: [] };
 }

@@ -12,9 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { extract, type Frame } from '../../src/index.js';
-import { defaultEngines } from '../../src/engines/index.js';
+import { fieldText } from '../../src/api/fields.js';
 import { ipv4ToString, ipv6ToString } from '../../src/core/addr.js';
+import { defaultEngines } from '../../src/engines/index.js';
+import { parseFieldText } from '../../src/engines/map.js';
+import { extract, type Frame } from '../../src/index.js';
+import { defaultRegistry } from '../../src/protocols/index.js';
 import { corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 
 const PY = process.env.PCAPKIT_PYTHON ?? '/usr/bin/python3';
@@ -40,36 +43,64 @@ const FILES = [
  * `chain <default> → <peer>`, `<proto>.<field>`; each with why.
  */
 export const KNOWN: Readonly<Record<string, string>> = {
-  "tshark dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp": "tshark reassembles HTTP over TCP: the message shows on its last segment, pcapkit dissects each segment",
-  "tshark dpkt__http.pcap: chain ethernet:ipv4:udp → ethernet:ipv4:udp:dns": "DNS: higher layer pcapkit does not dissect (kept under the peer's name)",
-  "tshark dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp:http1:data-text-lines": "data-text-lines (HTTP body): higher layer pcapkit does not dissect (kept under the peer's name)",
-  "tshark dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp:http1:data-text-lines:xml": "XML body: higher layer pcapkit does not dissect (kept under the peer's name)",
-  "tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp:http1:json": "JSON body: higher layer pcapkit does not dissect (kept under the peer's name)",
-  "tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp": "tshark reassembles HTTP over TCP (message on its last segment)",
-  "tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp → null:ipv4:tcp:http1": "tshark reassembles HTTP over TCP (message on its last segment)",
-  "tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp:http1:urlencoded-form": "form body: higher layer pcapkit does not dissect (kept under the peer's name)",
-  "tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp → null:ipv4:tcp:http1:data-text-lines": "tshark reassembles HTTP over TCP; body as data-text-lines",
-  "tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp → null:ipv4:tcp:http1:json": "tshark reassembles HTTP over TCP; body as JSON",
-  "tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http2 → null:ipv4:tcp": "HTTP/2 cleartext on port 8097 needs tshark -d (corpus decode-as.tsv); the engine passes no -d",
-  "tshark pcapng-test-generator__le_test010.pcapng: ts": "editcap rewrites Simple Packet Blocks as EPBs with timestamp 0 (hasTs true)",
-  "tshark pcapng-test-generator__le_test010.pcapng: chain ethernet:ipv4:udp → ethernet:ipv4:udp:dhcp": "DHCP: higher layer pcapkit does not dissect (kept under the peer's name)",
-  "tshark pcapplusplus__VlanPackets.pcap: chain ethernet:vlan:llc:snap → ethernet:vlan:llc:cdp": "tshark shows SNAP inside its llc tree (no separate snap layer); CDP: higher layer pcapkit does not dissect (kept under the peer's name)",
-  "tshark pcapplusplus__VlanPackets.pcap: chain ethernet:llc:snap → ethernet:llc:cdp": "tshark shows SNAP inside its llc tree (no separate snap layer); CDP: higher layer pcapkit does not dissect (kept under the peer's name)",
-  "dpkt dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp": "dpkt does not decode HTTP from TCP by itself",
-  "dpkt pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp": "dpkt does not decode HTTP from TCP by itself",
-  "dpkt pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http2 → null:ipv4:tcp": "dpkt does not decode HTTP/2 from TCP",
-  "dpkt pcapplusplus__VlanPackets.pcap: chain ethernet:vlan:llc:snap → ethernet:vlan": "dpkt does not decode LLC after 802.1Q tags",
-  "dpkt pcapplusplus__VlanPackets.pcap: chain ethernet:llc:snap → ethernet:llc:cdp": "dpkt folds SNAP into LLC and decodes CDP (pcapkit: no CDP)",
-  "dpkt openhip__pass1_dig-enp.dump: chain ethernet:ipv4:udp:hip → ethernet:ipv4:udp": "dpkt has no HIP",
-  "scapy dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp": "scapy's HTTP layer (loaded by the script) leaves segments that do not start a message as Raw; pcapkit marks every segment of the HTTP stream",
-  "scapy dpkt__http.pcap: chain ethernet:ipv4:udp → ethernet:ipv4:udp:dns": "DNS: higher layer pcapkit does not dissect (kept under the peer's name)",
-  "scapy pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp": "scapy leaves these segments as Raw (its HTTP layer binds port 80 and needs a message start)",
-  "scapy pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http2 → null:ipv4:tcp": "scapy does not decode HTTP/2 by default",
-  "scapy pcapng-test-generator__le_test010.pcapng: len": "scapy 2.5 reads Simple Packet Blocks with no data (empty frame)",
-  "scapy pcapng-test-generator__le_test010.pcapng: chain ethernet:ipv4:udp → ethernet": "scapy 2.5 reads Simple Packet Blocks with no data (empty frame)",
-  "scapy openhip__pass1_dig-enp.dump: count 18 → 19": "scapy returns the last, cut-short record (pcapkit and tshark report the truncation)",
-  "scapy openhip__pass1_dig-enp.dump: error yes → no": "scapy does not report the file cut short inside the last record",
-  "scapy openhip__pass1_dig-enp.dump: chain ethernet:ipv4:udp:hip → ethernet:ipv4:udp": "scapy has no HIP",
+  'tshark dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp':
+    'tshark reassembles HTTP over TCP: the message shows on its last segment, pcapkit dissects each segment',
+  'tshark dpkt__http.pcap: chain ethernet:ipv4:udp → ethernet:ipv4:udp:dns':
+    "DNS: higher layer pcapkit does not dissect (kept under the peer's name)",
+  'tshark dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp:http1:data-text-lines':
+    "data-text-lines (HTTP body): higher layer pcapkit does not dissect (kept under the peer's name)",
+  'tshark dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp:http1:data-text-lines:xml':
+    "XML body: higher layer pcapkit does not dissect (kept under the peer's name)",
+  'tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp:http1:json':
+    "JSON body: higher layer pcapkit does not dissect (kept under the peer's name)",
+  'tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp':
+    'tshark reassembles HTTP over TCP (message on its last segment)',
+  'tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp → null:ipv4:tcp:http1':
+    'tshark reassembles HTTP over TCP (message on its last segment)',
+  'tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp:http1:urlencoded-form':
+    "form body: higher layer pcapkit does not dissect (kept under the peer's name)",
+  'tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp → null:ipv4:tcp:http1:data-text-lines':
+    'tshark reassembles HTTP over TCP; body as data-text-lines',
+  'tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp → null:ipv4:tcp:http1:json':
+    'tshark reassembles HTTP over TCP; body as JSON',
+  'tshark pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http2 → null:ipv4:tcp':
+    'HTTP/2 cleartext on port 8097 needs tshark -d (corpus decode-as.tsv); the engine passes no -d',
+  'tshark pcapng-test-generator__le_test010.pcapng: ts':
+    'editcap rewrites Simple Packet Blocks as EPBs with timestamp 0 (hasTs true)',
+  'tshark pcapng-test-generator__le_test010.pcapng: chain ethernet:ipv4:udp → ethernet:ipv4:udp:dhcp':
+    "DHCP: higher layer pcapkit does not dissect (kept under the peer's name)",
+  'tshark pcapplusplus__VlanPackets.pcap: chain ethernet:vlan:llc:snap → ethernet:vlan:llc:cdp':
+    "tshark shows SNAP inside its llc tree (no separate snap layer); CDP: higher layer pcapkit does not dissect (kept under the peer's name)",
+  'tshark pcapplusplus__VlanPackets.pcap: chain ethernet:llc:snap → ethernet:llc:cdp':
+    "tshark shows SNAP inside its llc tree (no separate snap layer); CDP: higher layer pcapkit does not dissect (kept under the peer's name)",
+  'dpkt dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp':
+    'dpkt does not decode HTTP from TCP by itself',
+  'dpkt pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp':
+    'dpkt does not decode HTTP from TCP by itself',
+  'dpkt pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http2 → null:ipv4:tcp':
+    'dpkt does not decode HTTP/2 from TCP',
+  'dpkt pcapplusplus__VlanPackets.pcap: chain ethernet:vlan:llc:snap → ethernet:vlan':
+    'dpkt does not decode LLC after 802.1Q tags',
+  'dpkt pcapplusplus__VlanPackets.pcap: chain ethernet:llc:snap → ethernet:llc:cdp':
+    'dpkt folds SNAP into LLC and decodes CDP (pcapkit: no CDP)',
+  'dpkt openhip__pass1_dig-enp.dump: chain ethernet:ipv4:udp:hip → ethernet:ipv4:udp': 'dpkt has no HIP',
+  'scapy dpkt__http.pcap: chain ethernet:ipv4:tcp:http1 → ethernet:ipv4:tcp':
+    "scapy's HTTP layer (loaded by the script) leaves segments that do not start a message as Raw; pcapkit marks every segment of the HTTP stream",
+  'scapy dpkt__http.pcap: chain ethernet:ipv4:udp → ethernet:ipv4:udp:dns':
+    "DNS: higher layer pcapkit does not dissect (kept under the peer's name)",
+  'scapy pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http1 → null:ipv4:tcp':
+    'scapy leaves these segments as Raw (its HTTP layer binds port 80 and needs a message start)',
+  'scapy pcap_file_ex__mixed_traffic_sample.pcapng: chain null:ipv4:tcp:http2 → null:ipv4:tcp':
+    'scapy does not decode HTTP/2 by default',
+  'scapy pcapng-test-generator__le_test010.pcapng: len':
+    'scapy 2.5 reads Simple Packet Blocks with no data (empty frame)',
+  'scapy pcapng-test-generator__le_test010.pcapng: chain ethernet:ipv4:udp → ethernet':
+    'scapy 2.5 reads Simple Packet Blocks with no data (empty frame)',
+  'scapy openhip__pass1_dig-enp.dump: count 18 → 19':
+    'scapy returns the last, cut-short record (pcapkit and tshark report the truncation)',
+  'scapy openhip__pass1_dig-enp.dump: error yes → no':
+    'scapy does not report the file cut short inside the last record',
+  'scapy openhip__pass1_dig-enp.dump: chain ethernet:ipv4:udp:hip → ethernet:ipv4:udp': 'scapy has no HIP',
 };
 
 interface Run {
@@ -103,7 +134,8 @@ function differences(engine: string, file: string, a: Run, b: Run): Set<string> 
   const out = new Set<string>();
   const tag = `${engine} ${file}:`;
   if (a.frames.length !== b.frames.length) out.add(`${tag} count ${a.frames.length} → ${b.frames.length}`);
-  if (Boolean(a.error) !== Boolean(b.error)) out.add(`${tag} error ${a.error ? 'yes' : 'no'} → ${b.error ? 'yes' : 'no'}`);
+  if (Boolean(a.error) !== Boolean(b.error))
+    out.add(`${tag} error ${a.error ? 'yes' : 'no'} → ${b.error ? 'yes' : 'no'}`);
   const n = Math.min(a.frames.length, b.frames.length);
   for (let i = 0; i < n; i++) {
     const f = a.frames[i];
@@ -193,7 +225,10 @@ describe('external engines: plumbing', { skip: SKIP_NO_CORPUS }, () => {
       await ref.run();
       for (let i = 0; i < 43; i++) {
         assert.equal(x.frames[i].tsNsec, ref.frames[i].tsNsec);
-        assert.equal(chainOf(x.frames[i]).split(':').slice(0, 3).join(':'), chainOf(ref.frames[i]).split(':').slice(0, 3).join(':'));
+        assert.equal(
+          chainOf(x.frames[i]).split(':').slice(0, 3).join(':'),
+          chainOf(ref.frames[i]).split(':').slice(0, 3).join(':'),
+        );
       }
       const s = extract(Readable.from([readFileSync(snoop)]), { engine: 'tshark', store: true });
       await s.run();
@@ -209,7 +244,8 @@ describe('external engines: plumbing', { skip: SKIP_NO_CORPUS }, () => {
     try {
       assert.throws(
         () => extract(file, { engine: 'dpkt' }),
-        (e: Error & { code?: string }) => e.code === 'ERR_ENGINE_MISSING' && /apt install python3-dpkt/.test(e.message) && !e.message.includes('\n'),
+        (e: Error & { code?: string }) =>
+          e.code === 'ERR_ENGINE_MISSING' && /apt install python3-dpkt/.test(e.message) && !e.message.includes('\n'),
       );
     } finally {
       if (prev === undefined) delete process.env.PCAPKIT_PYTHON;
@@ -266,3 +302,30 @@ async function settle(before: Set<string>): Promise<void> {
   }
   assert.fail('engine child still running after break/abort');
 }
+
+describe('peer text → field values', { skip: SKIP_NO_CORPUS }, () => {
+  test('parseFieldText inverts fieldText for every header field of the default engine', async () => {
+    let checked = 0;
+    for (const file of ['dpkt__http.pcap', 'pcapplusplus__IcmpV6_Generic.pcap', 'pcapplusplus__VlanPackets.pcap']) {
+      const x = extract(corpusPath(file), { store: true });
+      await x.run();
+      for (const f of x.frames)
+        for (const l of f.layers) {
+          const p = defaultRegistry.byName(l.protocol);
+          if (!p) continue;
+          for (const [k, field] of Object.entries(p.header)) {
+            const v = (l.fields as Record<string, unknown>)[k];
+            if (v === undefined || field.kind === 'bytes') continue;
+            const back = parseFieldText(field, fieldText(field, v, f));
+            assert.deepEqual(
+              Array.isArray(v) || ArrayBuffer.isView(v) ? [...(back as number[])] : back,
+              Array.isArray(v) || ArrayBuffer.isView(v) ? [...(v as number[])] : v,
+              `${file} ${l.protocol}.${k}`,
+            );
+            checked++;
+          }
+        }
+    }
+    assert.ok(checked > 1000, `only ${checked} values checked`);
+  });
+});

@@ -287,8 +287,6 @@ export function resolveOptions(input: Input | undefined, o: ExtractOptions = {})
     if (!e) throw new PcapkitError('ERR_ENGINE', `unknown engine '${o.engine}' (known: ${engines.names().join(', ')})`);
     engine = e;
   }
-  // A missing dependency (tshark, python3-dpkt, …) fails here, one line, before anything is read.
-  void engine.available?.();
   const wants: Feature[] = [];
   if (typeof inp === 'string') wants.push(inp === '-' ? 'stdin' : 'pcap');
   else wants.push('stream');

@@ -238,12 +238,12 @@ describe('external engines: plumbing', { skip: SKIP_NO_CORPUS }, () => {
     }
   });
 
-  test('a missing Python module is one line naming the package', { skip: SKIP.dpkt }, () => {
+  test('a missing Python module is one line naming the package', { skip: SKIP.dpkt }, async () => {
     const prev = process.env.PCAPKIT_PYTHON;
     process.env.PCAPKIT_PYTHON = '/nonexistent/python3';
     try {
-      assert.throws(
-        () => extract(file, { engine: 'dpkt' }),
+      await assert.rejects(
+        extract(file, { engine: 'dpkt' }).run(),
         (e: Error & { code?: string }) =>
           e.code === 'ERR_ENGINE_MISSING' && /apt install python3-dpkt/.test(e.message) && !e.message.includes('\n'),
       );

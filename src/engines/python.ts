@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { CaptureInfo } from '../capture/info.js';
-import type { Input } from '../capture/source.js';
+import { abortError, type Input } from '../capture/source.js';
 import { Bytes } from '../core/bytes.js';
 import { PcapkitError } from '../core/errors.js';
 import type { Frame, Layer } from '../core/frame.js';
@@ -115,7 +115,7 @@ function pythonEngine(
         const child = spawnChild(python(), args, path === undefined ? input : undefined, {
           signal: o.signal,
           read: o.read,
-          env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '0' },
+          env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
         });
         const lines = new LineQueue(child.proc.stdout as Readable, 2000);
         try {
@@ -125,7 +125,7 @@ function pythonEngine(
             const line = await lines.next();
             if (line === undefined) break;
             if (!line) continue;
-            if (o.signal?.aborted) throw new PcapkitError('ERR_ABORTED', 'aborted');
+            if (o.signal?.aborted) throw abortError(o.signal);
             const rec = JSON.parse(line) as PeerFrame & { format?: 'pcap' | 'pcapng' };
             if (first) {
               first = false;

@@ -1,10 +1,11 @@
 /**
  * The tshark engine (PyPCAPKit's PyShark engine): Wireshark reads and dissects, pcapkit maps.
  *
- * One tshark process: `-T fields` (measured 3.5–6× faster than `-T ek`/`-T json` on the generated
- * capture) prints, per frame, frame.protocols and every field whose tshark name our protocol tables
- * declare; `-P -w /dev/fd/3 -F pcapng` writes the same frames to a third pipe, which pcapkit's own
- * pcapng reader turns into the frame's bytes, exact timestamp, lengths, link type and interface. So a
+ * `tshark -T fields` (measured 3.5–6× faster than `-T ek`/`-T json` on the generated capture) prints,
+ * per frame, frame.protocols and every field whose tshark name our protocol tables declare (the ones
+ * this tshark knows); `editcap -F pcapng FILE -` writes the same frames to its stdout, which pcapkit's
+ * own pcapng reader turns into the frame's bytes, exact timestamp, lengths, link type and interface
+ * (tshark's frame.time_epoch text is exact too, but the bytes are needed for the dumpers). So a
  * user gets every file format Wireshark reads and every dissector it has, through pcapkit's API and
  * dumpers. Layers carry no byte offsets (tshark -T fields gives none): start = hdrEnd = end = the
  * frame's end, so `rawRest()` and the dumpers' `data` are empty rather than wrong, and every layer is

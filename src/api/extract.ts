@@ -270,6 +270,7 @@ class ExtractionImpl implements Extraction {
     if (f?.encoding === undefined || o.engine.openEncoded === undefined) return false;
     if (o.output.kind !== 'file' && o.output.kind !== 'stdout' && o.output.kind !== 'stream') return false;
     if (this.verbose || o.store || o.strict || r.ipv4 || r.ipv6 || r.tcp || o.trace || o.flows) return false;
+    if (o.stages.length > 0) return false; // user stages read frames
     let run: EncodedRun | undefined;
     try {
       await o.engine.available?.();

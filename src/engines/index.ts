@@ -2,9 +2,18 @@
 import { defaultEngine } from './default.js';
 import { createEngines, type Engine, type EngineRegistry } from './engine.js';
 import { pipelineEngine, serverEngine } from './parallel.js';
+import { dpktEngine, scapyEngine } from './python.js';
+import { tsharkEngine } from './tshark.js';
 
-export const builtinEngines: readonly Engine[] = Object.freeze([defaultEngine, pipelineEngine, serverEngine]);
+export const builtinEngines: readonly Engine[] = Object.freeze([
+  defaultEngine,
+  pipelineEngine,
+  serverEngine,
+  tsharkEngine,
+  dpktEngine,
+  scapyEngine,
+]);
 
 export const defaultEngines: EngineRegistry = createEngines(builtinEngines);
 
-export { defaultEngine, pipelineEngine, serverEngine };
+export { defaultEngine, dpktEngine, pipelineEngine, scapyEngine, serverEngine, tsharkEngine };

@@ -156,7 +156,7 @@ interface RunConfig {
 }
 
 function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunConfig): EncodedRun {
-  const reader = readCapture(path, { ...o.read, signal: o.signal });
+  const reader = readCapture(path, { handlers: o.registry, ...o.read, signal: o.signal });
   const limit = o.limit ?? Number.POSITIVE_INFINITY;
   const cfg: JobConfig = {
     stopAt: o.stopAt,

@@ -143,6 +143,21 @@ describe('parallel engines', () => {
     assert.deepEqual(strip(b.stats), strip(a.stats));
   });
 
+  test('user stages see every frame (the parallel route steps aside)', async () => {
+    let seen = 0;
+    const count = () =>
+      async function* (src: AsyncIterable<readonly { n: number }[]>) {
+        for await (const b of src) {
+          seen += b.length;
+          yield b;
+        }
+      };
+    const want = await report(big, 'default', 'ndjson', { limit: 2000 });
+    const got = await report(big, forced, 'ndjson', { limit: 2000, stages: [count], onWarning: () => {} });
+    assert.equal(seen, 2000);
+    assert.ok(got.equals(want));
+  });
+
   test('abort terminates the workers and rejects with ERR_ABORTED', async () => {
     const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, batchBytes: 4096, workers: 2 });
     const ac = new AbortController();

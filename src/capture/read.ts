@@ -17,7 +17,14 @@ import { PcapParser } from './pcap.js';
 import { PcapngParser } from './pcapng.js';
 import { abortError, DEFAULT_CHUNK, type Input, inputName, rawChunks, type SourceOptions } from './source.js';
 
-export interface ReadOptions extends SourceOptions, ParserOptions {}
+export interface ReadOptions extends SourceOptions, ParserOptions {
+  /**
+   * Plain files: reuse read buffers. The caller promises it is done with a batch's frames (and
+   * their bytes) when it asks for the next batch. A parallel engine copies records out at once;
+   * without reuse its mostly idle main thread let chunk buffers pile up into full GCs.
+   */
+  readonly reuseBuffers?: boolean;
+}
 
 function newInfo(format: 'pcap' | 'pcapng', compression: readonly string[]): CaptureInfo {
   return { format, compression, sections: [], blocks: [], droppedBlocks: 0 };
@@ -134,8 +141,9 @@ async function* plainFile(
   }
   const size = opts.chunkSize ?? DEFAULT_CHUNK;
   let pos = 0;
+  const spare: Uint8Array[] = [];
   const readNext = (): Promise<{ buf: Uint8Array; n: number }> => {
-    const buf = new Uint8Array(HEADROOM + size);
+    const buf = spare.pop() ?? new Uint8Array(HEADROOM + size);
     const at = pos;
     pos += size;
     return fh.read(buf, HEADROOM, size, at).then(
@@ -151,10 +159,14 @@ async function* plainFile(
     let left: Uint8Array | undefined;
     let consumed = 0;
     let told = false;
+    let prev: Uint8Array | undefined;
     pending = readNext();
     for (;;) {
       if (opts.signal?.aborted) throw abortError(opts.signal);
       const { buf, n }: { buf: Uint8Array; n: number } = await pending;
+      // Asked for the next batch: the previous chunk's buffer is free again.
+      if (opts.reuseBuffers && prev !== undefined) spare.push(prev);
+      prev = buf;
       pending = n === size ? readNext() : undefined;
       if (n === 0) break;
       opts.onRead?.(n);

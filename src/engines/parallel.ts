@@ -156,7 +156,8 @@ interface RunConfig {
 }
 
 function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunConfig): EncodedRun {
-  const reader = readCapture(path, { handlers: o.registry, ...o.read, signal: o.signal });
+  // Records are copied out of each chunk before the next is asked for: read buffers can be reused.
+  const reader = readCapture(path, { handlers: o.registry, ...o.read, signal: o.signal, reuseBuffers: true });
   const limit = o.limit ?? Number.POSITIVE_INFINITY;
   const cfg: JobConfig = {
     stopAt: o.stopAt,
@@ -211,6 +212,9 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
           pendingBytes += r.end - r.start + 16;
           if (pendingBytes >= rc.batchBytes) dispatch();
         }
+        // Never carry frames over to the next read: they would keep this chunk's buffer alive across
+        // an await, into the old generation, and the main thread then spends its time in full GCs.
+        if (pending.length > 0) dispatch();
         n += take;
         if (n >= limit) break;
         while (fifo.length >= maxAhead) yield finish(fifo.shift()!, pool);

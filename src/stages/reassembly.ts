@@ -187,7 +187,7 @@ export function traceStage(run: StreamRun): Stage {
     }
     try {
       for await (const batch of src) {
-        for (let i = 0; i < batch.length; i++) tracer.push(batch[i]);
+        for (let i = 0; i < batch.length; i++) tracer.add(batch[i]);
         yield batch;
       }
     } finally {

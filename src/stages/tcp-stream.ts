@@ -122,12 +122,18 @@ export class TcpHalf {
 
 /** One connection (one tcp.stream). Node 0 sent the first packet seen (tshark's Follow order). */
 export class TcpConn {
-  readonly half: [TcpHalf, TcpHalf] = [new TcpHalf(), new TcpHalf()];
+  // Hot fields first and flat (segment() reads them for every packet; a tuple is one more cache miss).
+  private readonly p0: number;
+  private readonly a0: number;
+  readonly v6: boolean;
+  /** Direction 0 and 1 (the same objects as `half`). */
+  readonly h0 = new TcpHalf();
+  readonly h1 = new TcpHalf();
   lastSec = 0;
   rst = false;
+  readonly half: readonly [TcpHalf, TcpHalf] = [this.h0, this.h1];
   /** Free slot for the layer above (the app driver's parsers). */
   user: unknown = undefined;
-  readonly v6: boolean;
   /** Node 0 and node 1: IPv4 addresses (u32), IPv6 addresses, ports. */
   readonly addr4: readonly [number, number];
   readonly addr6: readonly [Ipv6 | undefined, Ipv6 | undefined];
@@ -137,6 +143,8 @@ export class TcpConn {
     t: Transport,
     readonly firstFrame: number,
   ) {
+    this.p0 = t.sport;
+    this.a0 = t.src4;
     this.v6 = t.v6;
     this.addr4 = [t.src4, t.dst4];
     this.addr6 = [t.src6, t.dst6];
@@ -144,8 +152,8 @@ export class TcpConn {
   }
   /** 0 when the transport's source is node 0, else 1. */
   dirOf(t: Transport): 0 | 1 {
-    if (t.sport !== this.port[0]) return 1;
-    if (!this.v6) return t.src4 === this.addr4[0] ? 0 : 1;
+    if (t.sport !== this.p0) return 1;
+    if (!this.v6) return t.src4 === this.a0 ? 0 : 1;
     const a = t.src6!;
     const b = this.addr6[0]!;
     return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3] ? 0 : 1;
@@ -230,8 +238,8 @@ export class TcpReassembler {
     this.stats.segments++;
     c.lastSec = tsSec;
     if (tsSec - this.lastSweep >= 10) this.sweep(tsSec);
-    const h = c.half[dir];
-    const other = c.half[dir ^ 1];
+    const h = dir === 0 ? c.h0 : c.h1;
+    const other = dir === 0 ? c.h1 : c.h0;
     // The peer acknowledged past the hole in front of the other direction's buffered data: those
     // bytes reached the peer but not the capture, and will not be sent again.
     if (flags & TH_ACK && other.pending.length > 0 && !other.closed) {

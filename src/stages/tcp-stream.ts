@@ -131,6 +131,8 @@ export class TcpConn {
   readonly h1 = new TcpHalf();
   lastSec = 0;
   rst = false;
+  /** Forgotten by the reassembler (closed other than by RST): a later packet makes a new one. */
+  gone = false;
   readonly half: readonly [TcpHalf, TcpHalf] = [this.h0, this.h1];
   /** Free slot for the layer above (the app driver's parsers). */
   user: unknown = undefined;
@@ -322,7 +324,10 @@ export class TcpReassembler {
       h.closed = true;
       this.sink.end(c, d, why);
     }
-    if (why !== 'rst') this.conns.delete(c.flow);
+    if (why !== 'rst' && this.conns.get(c.flow) === c) {
+      this.conns.delete(c.flow);
+      c.gone = true;
+    }
   }
 
   private maybeFin(c: TcpConn, dir: 0 | 1, h: TcpHalf): void {

@@ -26,13 +26,28 @@ export {
   type ProgressInfo,
   parseDecodeAs,
   type ResolvedOptions,
+  type ResolvedTraceOptions,
+  resolveOptions,
+  type StageFactory,
 } from './api/options.js';
+export {
+  applyPlugins,
+  defaultExtensions,
+  type Extensions,
+  extensionOptions,
+  loadPlugins,
+  type Plugin,
+  type PluginResult,
+  pluginOf,
+  resolvePlugin,
+} from './api/plugin.js';
 export { type FrameStream, type ReadFramesOptions, readFrames, readFramesSync } from './api/read-frames.js';
 export { type ReassembleOptions, type Reassembler, reassemble, type TcpStreamRecord } from './api/reassemble.js';
 export { type Tracer, trace } from './api/trace.js';
 export { type Detected, detect } from './capture/detect.js';
 export * from './capture/info.js';
 export { LINKTYPE_NAMES, linktypeName } from './capture/linktypes.js';
+export type { ParserOptions, PcapngHandler } from './capture/parser.js';
 export { type CaptureReader, type ReadOptions, readCapture, readCaptureSync } from './capture/read.js';
 export type { Input } from './capture/source.js';
 export { PcapngWriter, PcapWriter, type RecordIn, writePcap, writePcapng } from './capture/write-pcap.js';
@@ -126,4 +141,12 @@ export {
   type TcpRecord,
 } from './stages/reassembly.js';
 export type { TcpChunk, TcpReassemblyOptions, TcpReassemblyStats } from './stages/tcp-stream.js';
-export type { FlowInfo, TraceFileWriter, TraceOptions, TracePacket, TraceWriterFactory } from './stages/trace.js';
+export {
+  type FlowInfo,
+  FlowTracer,
+  pcapTraceWriter,
+  type TraceFileWriter,
+  type TraceOptions,
+  type TracePacket,
+  type TraceWriterFactory,
+} from './stages/trace.js';

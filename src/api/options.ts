@@ -13,12 +13,15 @@ import { FormatError, PcapkitError } from '../core/errors.js';
 import type { Frame, LayerKind } from '../core/frame.js';
 import type { Table } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
+import type { Stage } from '../core/stage.js';
 import { type WarningCode, type WarningHandler, warn } from '../core/warnings.js';
 import type { DumperFactory, DumperOptions, DumperRegistry } from '../dump/dumper.js';
 import { defaultDumpers } from '../dump/index.js';
 import type { Engine, EngineRegistry, Feature } from '../engines/engine.js';
 import { defaultEngines } from '../engines/index.js';
 import { defaultRegistry } from '../protocols/index.js';
+import type { StageContext } from '../stages/index.js';
+import type { FlowInfo, TracePacket } from '../stages/trace.js';
 
 export type LayerName = LayerKind;
 export const LAYERS: readonly LayerName[] = ['link', 'internet', 'transport', 'application'];
@@ -33,6 +36,12 @@ export interface ExtractReassembleOptions {
   readonly store?: boolean;
   /** Called with each submitted datagram (PyPCAPKit's register_reassembly_*_callback). */
   readonly callbacks?: readonly ((datagram: unknown) => void)[];
+  /**
+   * A reassembly implementation of your own, replacing the built-in IP defragmentation and TCP
+   * reassembly (PyPCAPKit's custom Reassembly classes). Flow tracing stays built in unless
+   * `trace.implementation` replaces it too.
+   */
+  readonly implementation?: StageFactory;
 }
 
 export interface ExtractTraceOptions {
@@ -46,7 +55,23 @@ export interface ExtractTraceOptions {
   readonly udp?: boolean;
   /** One flow for both directions (PyPCAPKit's flows are one direction each). */
   readonly bidirectional?: boolean;
+  /** Seconds of capture time without a packet that end a flow (default 600). */
+  readonly idleTimeout?: number;
+  /** Drop flows with fewer packets than this before they are written (default 1: keep all). */
+  readonly minPackets?: number;
+  /** Decide per flow, before it is written: return false to drop it. */
+  readonly filter?: (flow: FlowInfo, packets: readonly TracePacket[]) => boolean;
+  /** Called for each flow once it ended (written or dropped). */
+  readonly onFlow?: (flow: FlowInfo) => void;
+  /** A flow-tracing implementation of your own, replacing the built-in tracer (PyPCAPKit's TraceFlow). */
+  readonly implementation?: StageFactory;
 }
+
+/**
+ * Makes a stage for one run from the resolved options and the run's context (registry, abort
+ * signal, `results` to expose what it found, `warn`). Return undefined to add nothing.
+ */
+export type StageFactory = (options: ResolvedOptions, ctx: StageContext) => Stage | readonly Stage[] | undefined;
 
 /** `tcp.port==8097,http2` (tshark -d), or the same as an object. */
 export interface DecodeAsRule {
@@ -117,6 +142,11 @@ export interface ExtractOptions {
   readonly trace?: boolean | ExtractTraceOptions;
   /** Number flows (frame.flow, tshark's tcp.stream / udp.stream) even without reassembly or tracing. */
   readonly flows?: boolean;
+  /**
+   * Stages of your own, run after the built-in ones in this order: a filter, a counter, another
+   * reassembler or flow tracer. Each factory is called once per run.
+   */
+  readonly stages?: readonly StageFactory[];
 
   // ── bounds and plumbing
   /** Stop after this many frames (tshark -c). */
@@ -138,6 +168,12 @@ export type OutputTarget =
   | { readonly kind: 'stdout' }
   | { readonly kind: 'stream'; readonly stream: Writable }
   | { readonly kind: 'files'; readonly dir: string };
+
+/** Trace options with defaults filled in; callbacks and `implementation` stay optional. */
+export type ResolvedTraceOptions = Required<
+  Omit<ExtractTraceOptions, 'idleTimeout' | 'minPackets' | 'filter' | 'onFlow' | 'implementation'>
+> &
+  Pick<ExtractTraceOptions, 'idleTimeout' | 'minPackets' | 'filter' | 'onFlow' | 'implementation'>;
 
 export interface ResolvedOptions {
   readonly input: Input;
@@ -162,8 +198,11 @@ export interface ResolvedOptions {
     readonly strict: boolean;
     readonly store: boolean;
     readonly callbacks: readonly ((datagram: unknown) => void)[];
+    readonly implementation: StageFactory | undefined;
   };
-  readonly trace: false | Required<ExtractTraceOptions>;
+  readonly trace: false | ResolvedTraceOptions;
+  /** User stages (after the built-in ones). */
+  readonly stages: readonly StageFactory[];
   /** Number flows (frame.flow: tcp.stream / udp.stream) even when nothing else asks. */
   readonly flows: boolean;
   readonly dumpers: DumperRegistry;
@@ -264,12 +303,19 @@ export function resolveOptions(input: Input | undefined, o: ExtractOptions = {})
     strict: ro.strict ?? true,
     store: ro.store ?? true,
     callbacks: ro.callbacks ?? [],
+    implementation: ro.implementation,
   };
   const t = o.trace;
-  const trace: false | Required<ExtractTraceOptions> =
+  const to = typeof t === 'object' ? t : {};
+  const trace: false | ResolvedTraceOptions =
     t === undefined || t === false
       ? false
       : {
+          idleTimeout: to.idleTimeout,
+          minPackets: to.minPackets,
+          filter: to.filter,
+          onFlow: to.onFlow,
+          implementation: to.implementation,
           output: (typeof t === 'object' ? t.output : undefined) ?? './tmp',
           format: (typeof t === 'object' ? t.format : undefined) ?? 'pcap',
           byteOrder: (typeof t === 'object' ? t.byteOrder : undefined) ?? 'little',
@@ -365,6 +411,7 @@ export function resolveOptions(input: Input | undefined, o: ExtractOptions = {})
     reassemble,
     trace,
     flows: o.flows === true,
+    stages: o.stages ?? [],
     dumpers,
     limit,
     signal: o.signal,

@@ -27,6 +27,9 @@ export interface CustomOption {
 export interface UnknownOption {
   readonly code: number;
   readonly data: string;
+  /** Set when a 'pcapng.<block>.option' handler in the registry decoded it. */
+  readonly name?: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
 }
 
 export interface SectionInfo {
@@ -151,6 +154,9 @@ export type BlockRecord =
       readonly section: number;
       readonly type: number;
       readonly length: number;
+      /** Set when a 'pcapng.block' handler in the registry decoded the block body. */
+      readonly name?: string;
+      readonly fields?: Readonly<Record<string, unknown>>;
     };
 
 export interface CaptureInfo {

@@ -2,6 +2,8 @@
 import type { Bytes } from '../core/bytes.js';
 import type { PcapkitError } from '../core/errors.js';
 import type { RawFrame } from '../core/frame.js';
+import type { OptionHandler } from '../core/protocol.js';
+import type { Registry } from '../core/registry.js';
 import type { CaptureInfo } from './info.js';
 
 export interface RecordParser {
@@ -17,9 +19,24 @@ export interface RecordParser {
   finish(consumed: number, left: number): PcapkitError | undefined;
 }
 
+/**
+ * A handler in a pcapng table ('pcapng.block', 'pcapng.<shb|idb|epb>.option'): an OptionHandler
+ * whose decode also learns the section's byte order. Register it with `registry.withHandler(...)`.
+ */
+export interface PcapngHandler<V = Record<string, unknown>> extends OptionHandler<V> {
+  decode(b: Bytes, start: number, end: number, littleEndian?: boolean): V;
+}
+
 export interface ParserOptions {
   /** Largest record accepted before the file is called broken (default 256 KiB, as libpcap and Wireshark). */
   readonly maxRecord?: number;
   /** Largest pcapng block (default 16 MiB). */
   readonly maxBlock?: number;
+  /**
+   * pcapng handler tables (issue 7), usually the run's protocol registry: 'pcapng.block' by block
+   * type, and 'pcapng.shb.option' / 'pcapng.idb.option' / 'pcapng.epb.option' (EPB, PB, SPB) by
+   * option code. A handler's `decode(b, start, end, littleEndian)` sees the block body or option
+   * value; its fields go to the block record's or the option's `fields`.
+   */
+  readonly handlers?: Pick<Registry, 'handler'>;
 }

@@ -10,6 +10,7 @@ import type { Bytes } from '../core/bytes.js';
 import { hex, utf8Text } from '../core/bytes.js';
 import { PcapkitError } from '../core/errors.js';
 import type { PacketOptions, RawFrame } from '../core/frame.js';
+import type { Registry } from '../core/registry.js';
 import {
   type BlockRecord,
   type CaptureInfo,
@@ -21,7 +22,7 @@ import {
   type SectionInfo,
   type UnknownOption,
 } from './info.js';
-import type { ParserOptions, RecordParser } from './parser.js';
+import type { ParserOptions, PcapngHandler, RecordParser } from './parser.js';
 import { splitTicks, type Time, ticksPerSecond } from './ticks.js';
 
 export const BLOCK = {
@@ -89,6 +90,18 @@ function custom(b: Bytes, o: Opt, le: boolean): CustomOption {
   const pen = o.end - o.start >= 4 ? b.dv.getUint32(o.start, le) : 0;
   return { code: o.code, pen, data: hex(b.u8, Math.min(o.start + 4, o.end), o.end) };
 }
+type Handlers = Pick<Registry, 'handler'> | undefined;
+/** An option without a built-in meaning, decoded by a user's handler when there is one (issue 7). */
+function unknownOpt(h: Handlers, table: string, b: Bytes, o: Opt, le: boolean): UnknownOption {
+  const data = hex(b.u8, o.start, o.end);
+  const f = h?.handler(table, o.code) as PcapngHandler | undefined;
+  if (f === undefined) return { code: o.code, data };
+  try {
+    return { code: o.code, data, name: f.name, fields: f.decode(b, o.start, o.end, le) };
+  } catch {
+    return { code: o.code, data, name: f.name };
+  }
+}
 const isCustom = (code: number) => code === 2988 || code === 2989 || code === 19372 || code === 19373;
 
 export class PcapngParser implements RecordParser {
@@ -99,11 +112,13 @@ export class PcapngParser implements RecordParser {
   private n = 0;
   private base = 0;
   private readonly maxBlock: number;
+  private readonly handlers: Handlers;
   private readonly t: Time = { sec: 0, nsec: 0 };
 
   constructor(info: CaptureInfo, opts: ParserOptions = {}) {
     this.info = info;
     this.maxBlock = opts.maxBlock ?? MAX_BLOCK;
+    this.handlers = opts.handlers;
   }
 
   setBase(base: number): void {
@@ -183,7 +198,7 @@ export class PcapngParser implements RecordParser {
           else if (o.code === 3) w.os = str(b, o);
           else if (o.code === 4) w.userappl = str(b, o);
           else if (isCustom(o.code)) cust.push(custom(b, o, le));
-          else unk.push({ code: o.code, data: hex(b.u8, o.start, o.end) });
+          else unk.push(unknownOpt(this.handlers, 'pcapng.shb.option', b, o, le));
         }
         if (cust.length) w.custom = cust;
         if (unk.length) w.unknown = unk;
@@ -354,8 +369,25 @@ export class PcapngParser implements RecordParser {
           data: b.u8.slice(body, bodyEnd),
         });
         return;
-      default:
-        this.record({ kind: 'unknown', beforeFrame: this.n + 1, section: this.section!.index, type, length: end - at });
+      default: {
+        const h = this.handlers?.handler('pcapng.block', type) as PcapngHandler | undefined;
+        let fields: Readonly<Record<string, unknown>> | undefined;
+        if (h !== undefined) {
+          try {
+            fields = h.decode(b, body, bodyEnd, le);
+          } catch {
+            fields = undefined;
+          }
+        }
+        this.record({
+          kind: 'unknown',
+          beforeFrame: this.n + 1,
+          section: this.section!.index,
+          type,
+          length: end - at,
+          ...(h !== undefined ? { name: h.name, fields } : {}),
+        });
+      }
     }
   }
 
@@ -453,7 +485,7 @@ export class PcapngParser implements RecordParser {
           break;
         default:
           if (isCustom(o.code)) cust.push(custom(b, o, le));
-          else unk.push({ code: o.code, data: hex(b.u8, o.start, o.end) });
+          else unk.push(unknownOpt(this.handlers, 'pcapng.idb.option', b, o, le));
       }
     }
     if (v4.length) i.ipv4addrs = v4;
@@ -510,7 +542,7 @@ export class PcapngParser implements RecordParser {
           break;
         default:
           if (isCustom(o.code)) o2.custom = [...(o2.custom ?? []), custom(b, o, le)];
-          else o2.unknown = [...(o2.unknown ?? []), { code: o.code, data: hex(b.u8, o.start, o.end) }];
+          else o2.unknown = [...(o2.unknown ?? []), unknownOpt(this.handlers, 'pcapng.epb.option', b, o, le)];
       }
       any = true;
     }

@@ -109,7 +109,7 @@ export const FLAGS: FlagSpec[] = [
     type: 'string',
     arg: 'FMT',
     group: 'report',
-    help: 'report format: json, ndjson, plist, tree, pcap, pcapng (wins over -j/-p/-t)',
+    help: "report format: json, ndjson, plist, tree, pcap, pcapng, or a plugin's (wins over -j/-p/-t)",
     apply: (v: string, s, ctx) => {
       if (!ctx.dumpers.get(v))
         throw new FormatError(`unknown format '${v}' (known: ${ctx.dumpers.names().join(', ')})`);
@@ -363,7 +363,7 @@ export const FLAGS: FlagSpec[] = [
     type: 'string',
     arg: 'NAME',
     group: 'run',
-    help: 'engine: default (more with plugins and the engines issue)',
+    help: "engine: default, tshark (alias pyshark), dpkt, scapy, or a plugin's",
     apply: (v: string, s, ctx) => {
       if (!ctx.engines.get(v))
         throw new PcapkitError('ERR_ENGINE', `unknown engine '${v}' (known: ${ctx.engines.names().join(', ')})`);
@@ -434,6 +434,17 @@ export const FLAGS: FlagSpec[] = [
   },
   // ── general
   {
+    name: 'plugin',
+    type: 'string',
+    multiple: true,
+    arg: 'MODULE',
+    group: 'general',
+    help: 'load a plugin (path or package, from the current folder) adding protocols, handlers, engines, formats or stages (repeatable)',
+    apply: (v: string[], s) => {
+      s.extra.plugins = v; // loaded by main before the other flags are checked (see pluginSpecs)
+    },
+  },
+  {
     name: 'version',
     short: 'V',
     type: 'boolean',
@@ -454,6 +465,20 @@ export const FLAGS: FlagSpec[] = [
     },
   },
 ];
+
+/** The `--plugin` values in argv, found before the full parse (plugins add formats, engines, protocols the other flags name). */
+export function pluginSpecs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (a === '--plugin') {
+      if (i + 1 >= argv.length) throw new UsageError("option '--plugin <value>' argument missing");
+      out.push(argv[++i]);
+    } else if (a.startsWith('--plugin=')) out.push(a.slice('--plugin='.length));
+  }
+  return out;
+}
 
 /** Parse argv; throws UsageError / FormatError (exit 2) with a one-line message. */
 export function parseCli(

@@ -29,6 +29,7 @@ export function helpText(flags: readonly FlagSpec[] = FLAGS): string {
     '  pcapkit capture.pcap -f ndjson -o - | jq .protocols\n' +
     '  pcapkit capture.pcap -o small.pcap -c 100      # first 100 frames, as pcap\n' +
     '  pcapkit capture.pcap -v --nofile -L transport  # list frames down to the transport layer\n' +
+    '  pcapkit --plugin ./csv-dumper.js capture.pcap -o frames.csv  # a format from a plugin (docs/extending.md)\n' +
     '\nExit status: 0 success, 1 runtime error (input, I/O), 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).\n';
   return s;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { extract } from '../api/extract.js';
 import { type ZSpec, zStatistics } from '../api/follow.js';
 import { applyDecodeAs, type ExtractOptions } from '../api/options.js';
+import { defaultExtensions, type Extensions, extensionOptions, loadPlugins } from '../api/plugin.js';
 import type { CaptureInfo } from '../capture/info.js';
 import { interfacesOf } from '../capture/info.js';
 import { linktypeName } from '../capture/linktypes.js';
@@ -15,9 +16,7 @@ import type { Input } from '../capture/source.js';
 import { PcapkitError } from '../core/errors.js';
 import type { PcapkitWarning } from '../core/warnings.js';
 import { isEpipe } from '../dump/dumper.js';
-import { defaultDumpers } from '../dump/index.js';
-import { defaultRegistry } from '../protocols/index.js';
-import { type CliState, parseCli } from './args.js';
+import { type CliState, parseCli, pluginSpecs } from './args.js';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { helpText } from './help.js';
 import { createProgress } from './progress.js';
@@ -86,8 +85,12 @@ export async function main(
 ): Promise<number> {
   const err = (s: string) => io.stderr.write(s);
   let s: CliState;
+  let ext: Extensions = defaultExtensions;
   try {
-    s = parseCli(argv, { env: io.env });
+    // Plugins first: they add the formats, engines and protocols that -f, -E, -P and -d may name.
+    const specs = pluginSpecs(argv);
+    if (specs.length > 0) ext = await loadPlugins(specs);
+    s = parseCli(argv, { env: io.env, registry: ext.protocols, dumpers: ext.dumpers, engines: ext.engines });
   } catch (e) {
     err(`pcapkit: ${oneLine(e)}\n`);
     return exitCodeFor(e);
@@ -104,7 +107,7 @@ export async function main(
   const o = s.options;
   const verbose = o.verbose === true;
   const toStdout = o.output === '-';
-  const fmt = o.format !== undefined ? defaultDumpers.get(String(o.format)) : undefined;
+  const fmt = o.format !== undefined ? ext.dumpers.get(String(o.format)) : undefined;
   if (toStdout && fmt?.binary && io.stdout.isTTY) {
     err(`pcapkit: refusing to write ${fmt.name} data to a terminal; redirect stdout or use -o FILE\n`);
     return EXIT_USAGE;
@@ -143,6 +146,7 @@ export async function main(
   const color = s.color && toStdout && io.stdout.isTTY === true;
   const opts: ExtractOptions = {
     ...rest,
+    ...(ext === defaultExtensions ? {} : extensionOptions(ext)),
     dump: { ...dumpOptions, color },
     signal: ac.signal,
     onWarning,
@@ -157,7 +161,7 @@ export async function main(
   try {
     if (z !== undefined && o.nofile) {
       // Statistics only: one pass, tshark's text on stdout.
-      const registry = o.decodeAs?.length ? applyDecodeAs(defaultRegistry, o.decodeAs) : defaultRegistry;
+      const registry = o.decodeAs?.length ? applyDecodeAs(ext.protocols, o.decodeAs) : ext.protocols;
       const text = await zStatistics(input, z, { registry, signal: ac.signal });
       progress.done();
       await writeOut(io.stdout, text);
@@ -185,7 +189,7 @@ export async function main(
       if (unknown) err(`pcapkit: ${unknown}\n`);
     }
     if (z !== undefined) {
-      const registry = o.decodeAs?.length ? applyDecodeAs(defaultRegistry, o.decodeAs) : defaultRegistry;
+      const registry = o.decodeAs?.length ? applyDecodeAs(ext.protocols, o.decodeAs) : ext.protocols;
       await writeOut(io.stdout, await zStatistics(input, z, { registry, signal: ac.signal }));
     }
     return EXIT_OK;

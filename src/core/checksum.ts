@@ -40,6 +40,8 @@ interface IpLike {
   readonly hdrEnd?: number;
 }
 
+const UNSPECIFIED6: readonly number[] = [0, 0, 0, 0];
+
 /** Layer names whose bytes change the IPv6 pseudo-header (protocols/ipv6-route.ts, ipv6-opts.ts). */
 const IPV6_ROUTE = 'ipv6_route';
 const IPV6_OPTS = 'ipv6_opts';
@@ -62,8 +64,9 @@ export function pseudoFrom(
     const l = layers[i];
     if (l.name === 'ipv4') return pseudo4(l.fields.src as number, l.fields.dst as number, proto, len);
     if (l.name === 'ipv6') {
-      let src = l.fields.src as readonly number[];
-      let dst = l.fields.dst as readonly number[];
+      // A packet being built without addresses gets `::` on the wire (compile.ts writes zeros).
+      let src = (l.fields.src as readonly number[] | undefined) ?? UNSPECIFIED6;
+      let dst = (l.fields.dst as readonly number[] | undefined) ?? UNSPECIFIED6;
       if (u8 !== undefined) {
         for (let j = i + 1; j < index; j++) {
           const x = layers[j];

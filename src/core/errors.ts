@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'ERR_PLUGIN';
 
 const USAGE: ReadonlySet<string> = new Set([
+  'ERR_PLUGIN',
   'ERR_USAGE',
   'ERR_FORMAT',
   'ERR_ENGINE',

@@ -15,7 +15,13 @@ export interface PacketOptions {
   readonly verdict?: readonly { readonly type: number; readonly data: string }[];
   readonly processIdThreadId?: readonly number[];
   readonly custom?: readonly { readonly code: number; readonly pen: number; readonly data: string }[];
-  readonly unknown?: readonly { readonly code: number; readonly data: string }[];
+  /** Options without a built-in meaning; `name`/`fields` when a 'pcapng.epb.option' handler decoded them. */
+  readonly unknown?: readonly {
+    readonly code: number;
+    readonly data: string;
+    readonly name?: string;
+    readonly fields?: Readonly<Record<string, unknown>>;
+  }[];
 }
 
 export interface RawFrame {

@@ -26,7 +26,7 @@ export const defaultEngine: Engine = {
     'trace',
   ]),
   open(input: Input, o: EngineOptions): EngineRun {
-    const reader = readCapture(input, { ...o.read, signal: o.signal });
+    const reader = readCapture(input, { handlers: o.registry, ...o.read, signal: o.signal });
     const dissect = createDissector(o);
     const limit = o.limit ?? Number.POSITIVE_INFINITY;
     async function* batches(): AsyncGenerator<readonly Frame[]> {

@@ -3,7 +3,7 @@
  * src/api/extract.ts. Each feature adds its stage here with one `if` and one push, in pipeline
  * order: ip-defrag → flows (tcp-stream, app) → trace → results.
  */
-import type { ResolvedOptions } from '../api/options.js';
+import type { ResolvedOptions, StageFactory } from '../api/options.js';
 import type { Frame } from '../core/frame.js';
 import type { Registry } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
@@ -31,17 +31,22 @@ export interface StageContext {
 
 export function buildStages(o: ResolvedOptions, ctx: StageContext): Stage[] {
   const stages: Stage[] = [];
-  const r = o.reassemble;
-  if (r.ipv4 || r.ipv6 || r.tcp || o.trace || o.flows) {
+  // A user's reassembly or tracing implementation replaces the built-in one (issue 7); the
+  // built-in stream stages then run only for what is left.
+  const ownReasm = o.reassemble.implementation;
+  const ownTrace = o.trace ? o.trace.implementation : undefined;
+  const r = ownReasm ? { ...o.reassemble, ipv4: false, ipv6: false, tcp: false } : o.reassemble;
+  const trace = ownTrace ? false : o.trace;
+  if (r.ipv4 || r.ipv6 || r.tcp || trace || o.flows) {
     const res = ctx.results.reassembly as { ipv4?: Datagram[]; ipv6?: Datagram[]; tcp?: TcpChunk[] };
     if (r.ipv4) res.ipv4 = [];
     if (r.ipv6) res.ipv6 = [];
     if (r.tcp) res.tcp = [];
     const keep = r.store;
     const tw =
-      o.trace && o.trace.format !== 'pcap' ? dumperTraceWriters(o.dumpers, o.registry, o.dump, ctx.warn) : undefined;
-    if (o.trace && o.trace.format !== 'pcap' && tw?.writers[o.trace.format] === undefined) {
-      ctx.warn('W_OPTION_IGNORED', `no trace writer for format '${o.trace.format}'`);
+      trace && trace.format !== 'pcap' ? dumperTraceWriters(o.dumpers, o.registry, o.dump, ctx.warn) : undefined;
+    if (trace && trace.format !== 'pcap' && tw?.writers[trace.format] === undefined) {
+      ctx.warn('W_OPTION_IGNORED', `no trace writer for format '${trace.format}'`);
     }
     const { run, stages: s } = streamStages({
       registry: o.registry,
@@ -50,14 +55,18 @@ export function buildStages(o: ResolvedOptions, ctx: StageContext): Stage[] {
       tcp: r.tcp,
       strict: r.strict,
       flows: true,
-      trace: o.trace
+      trace: trace
         ? {
-            output: o.trace.output,
-            format: o.trace.format,
-            byteOrder: o.trace.byteOrder,
-            nanosecond: o.trace.nanosecond,
-            udp: o.trace.udp,
-            bidirectional: o.trace.bidirectional,
+            output: trace.output,
+            format: trace.format,
+            byteOrder: trace.byteOrder,
+            nanosecond: trace.nanosecond,
+            udp: trace.udp,
+            bidirectional: trace.bidirectional,
+            idleTimeout: trace.idleTimeout,
+            minPackets: trace.minPackets,
+            filter: trace.filter,
+            onFlow: trace.onFlow,
             writers: tw?.writers,
           }
         : undefined,
@@ -81,6 +90,15 @@ export function buildStages(o: ResolvedOptions, ctx: StageContext): Stage[] {
       }
     });
   }
+  const own = (f: StageFactory | undefined) => {
+    const s = f?.(o, ctx);
+    if (s === undefined) return;
+    if (typeof s === 'function') stages.push(s);
+    else stages.push(...s);
+  };
+  own(ownReasm);
+  if (ownTrace) own(ownTrace);
+  for (const f of o.stages) own(f);
   return stages;
 }
 

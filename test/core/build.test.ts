@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyse, build, defaultRegistry, details, find, ip, mac, payload } from '../../src/index.js';
-import { ethernet, ipv4, tcp, udp } from '../../src/protocols/index.js';
+import { ethernet, ipv4, ipv6, tcp, udp } from '../../src/protocols/index.js';
 
 test('build → analyse: Ethernet/IPv4/UDP with derived lengths and checksums', () => {
   const bytes = build(
@@ -142,4 +142,12 @@ test("find: 'ip' matches IPv4 and IPv6 (PyPCAPKit's IP in frame)", async () => {
   assert.equal(find(v6, 'ip')?.protocol, 'ipv6');
   assert.equal(find(v4, 'ip')?.protocol, 'ipv4');
   assert.ok(has(v4, 'ip') && !has(v4, 'tcp'));
+});
+
+test('IPv6 without addresses builds as :: with a valid UDP checksum', () => {
+  const bytes = build(ethernet.make(), ipv6.make(), udp.make({ srcport: 1, dstport: 2 }), payload('x'));
+  const f = analyse(bytes, { checksums: true });
+  const u = find(f, 'udp');
+  assert.equal(u?.fields.checksum !== 0, true);
+  assert.deepEqual(f.issues, []);
 });

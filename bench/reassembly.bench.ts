@@ -164,7 +164,7 @@ function run(withStages: boolean): { frames: number; ms: number; peak: number } 
       if (runState !== undefined) {
         runState.defrag(f);
         runState.flows(f);
-        runState.tracer!.push(f);
+        runState.tracer!.add(f);
       }
     }
   }

@@ -591,16 +591,37 @@ function writeEpoch(o: ByteOut, sec: number, nsec: number, trim: boolean): void 
 interface ChainNode {
   readonly s: string;
   readonly raw: string;
-  readonly next: Map<string, ChainNode>;
+  /** Children: protocol names and their nodes (a few per node; a linear scan of interned names beats a Map). */
+  readonly keys: string[];
+  readonly nodes: ChainNode[];
+  /** The format of the node's last protocol (undefined at the root). */
+  readonly lf: LayerFormat | undefined;
   /** The two strings as JSON literals, made on first use. */
   sJson?: Uint8Array;
   rawJson?: Uint8Array;
 }
 
+/** A decoded-tail member for extras(), unless absent, a header key, or already there. */
+function addExtra(
+  out: [string, unknown][] | undefined,
+  lf: LayerFormat,
+  k: string,
+  v: unknown,
+): [string, unknown][] | undefined {
+  if (absent(v) || k in lf.header) return out;
+  if (out !== undefined) {
+    for (let i = 0; i < out.length; i++) if (out[i][0] === k) return out;
+  }
+  (out ??= []).push([k, v]);
+  return out;
+}
+
 /** Everything that turns frames into records or JSON text, for one run. */
 export class Formatter {
   private readonly formats = new Map<string, LayerFormat>();
-  private readonly chains: ChainNode = { s: '', raw: 'Raw', next: new Map() };
+  private readonly chains: ChainNode = { s: '', raw: 'Raw', keys: [], nodes: [], lf: undefined };
+  /** The trie nodes of the last frame given to chainNode(), one per layer. */
+  private readonly path: ChainNode[] = [];
   readonly reg: Registry;
   readonly pcapng: boolean;
   readonly bytes: boolean;
@@ -628,14 +649,24 @@ export class Formatter {
     let node = this.chains;
     for (let i = 0; i < ls.length; i++) {
       const p = ls[i].protocol;
-      let nx = node.next.get(p);
+      const keys = node.keys;
+      let nx: ChainNode | undefined;
+      for (let k = 0; k < keys.length; k++) {
+        if (keys[k] === p) {
+          nx = node.nodes[k];
+          break;
+        }
+      }
       if (nx === undefined) {
-        const a = this.fmt(p).alias;
+        const lf = this.fmt(p);
+        const a = lf.alias;
         const s = node.s === '' ? a : `${node.s}:${a}`;
-        nx = { s, raw: `${s}:Raw`, next: new Map() };
-        node.next.set(p, nx);
+        nx = { s, raw: `${s}:Raw`, keys: [], nodes: [], lf };
+        keys.push(p);
+        node.nodes.push(nx);
       }
       node = nx;
+      this.path[i] = nx;
     }
     const last = ls.length === 0 ? undefined : ls[ls.length - 1];
     this.lastRaw = (last === undefined ? frame.end - frame.start : last.end - last.hdrEnd) > 0;
@@ -667,18 +698,14 @@ export class Formatter {
     if (lf.hasRest && (layer.details !== undefined || layer.hdrEnd > layer.start + lf.proto!.minLen)) {
       const d = decodeDetails(frame, layer, this.reg);
       if (absent(d)) return out;
-      const add = (k: string, v: unknown) => {
-        if (absent(v) || k in lf.header) return;
-        if (out?.some((x) => x[0] === k)) return;
-        (out ??= []).push([k, v]);
-      };
       if (Array.isArray(d) || typeof d !== 'object' || d instanceof Uint8Array) {
-        add(Array.isArray(d) ? 'options' : 'details', d);
+        out = addExtra(out, lf, Array.isArray(d) ? 'options' : 'details', d);
       } else {
         const obj = d instanceof Map || typeof (d as { toJSON?: unknown }).toJSON === 'function' ? toPlain(d) : d;
         if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
-          for (const k in obj) if (Object.hasOwn(obj, k)) add(k, (obj as Record<string, unknown>)[k]);
-        } else add('details', obj);
+          for (const k in obj)
+            if (Object.hasOwn(obj, k)) out = addExtra(out, lf, k, (obj as Record<string, unknown>)[k]);
+        } else out = addExtra(out, lf, 'details', obj);
       }
     }
     return out;
@@ -772,10 +799,11 @@ export class Formatter {
     o.raw(this.chainJson(frame));
     const ls = frame.layers;
     const u8 = frame.bytes.u8;
+    const path = this.path; // filled by chainJson for this frame
     let empty = false; // the innermost open object has no members yet
     for (let i = 0; i < ls.length; i++) {
       const layer = ls[i];
-      const lf = this.fmt(layer.protocol);
+      const lf = path[i].lf!;
       o.raw(empty ? lf.open : lf.openComma);
       const before = o.length;
       if (layer.complete && lf.json !== undefined) {

@@ -183,6 +183,8 @@ export class Conv {
   base1 = 0;
   set0 = false;
   set1 = false;
+  /** Free slot for a consumer (the TCP reassembler keeps the connection here: no second lookup). */
+  user: unknown = undefined;
   constructor(
     readonly stream: number,
     /** Frame number of the first packet. */
@@ -255,6 +257,8 @@ function cmpEndpoint(t: Transport): number {
 /** The tshark stream numbering for TCP and UDP, fed one transport header at a time in frame order. */
 export class FlowIndex {
   private readonly tcpT: ConvTable;
+  /** The conversation of the last tcp() call that returned a stream. */
+  lastTcp: Conv | undefined = undefined;
   private readonly udpT: ConvTable;
   constructor(opts: FlowIndexOptions = {}) {
     const max = opts.maxConversations ?? 1_000_000;
@@ -313,6 +317,7 @@ export class FlowIndex {
         }
       }
     }
+    this.lastTcp = c;
     return c.stream;
   }
 

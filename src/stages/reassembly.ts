@@ -84,7 +84,13 @@ export class StreamRun {
       const tcp = this.tcp;
       this.walk.add({
         segment(v: SegmentView) {
-          const c: TcpConn = tcp.conn(v.stream, v.t, v.frame.n);
+          // The connection is kept on the conversation: one table lookup per packet, not two.
+          const cv = v.conv;
+          let c = cv?.user as TcpConn | undefined;
+          if (c === undefined || c.gone || c.flow !== v.stream) {
+            c = tcp.conn(v.stream, v.t, v.frame.n);
+            if (cv !== undefined) cv.user = c;
+          }
           tcp.segment(
             c,
             c.dirOf(v.t),
@@ -187,7 +193,7 @@ export function traceStage(run: StreamRun): Stage {
     }
     try {
       for await (const batch of src) {
-        for (let i = 0; i < batch.length; i++) tracer.push(batch[i]);
+        for (let i = 0; i < batch.length; i++) tracer.add(batch[i]);
         yield batch;
       }
     } finally {

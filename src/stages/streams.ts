@@ -8,7 +8,7 @@
  * first fragment shows no TCP, the completing frame shows the reassembled segment).
  */
 import type { Frame, Layer } from '../core/frame.js';
-import { FlowIndex, newTransport, nextTransport, type Transport } from './flow-key.js';
+import { type Conv, FlowIndex, newTransport, nextTransport, type Transport } from './flow-key.js';
 import type { Datagram } from './ip-defrag.js';
 
 const NO_BYTES = new Uint8Array(0);
@@ -16,6 +16,8 @@ const NO_BYTES = new Uint8Array(0);
 export interface SegmentView {
   /** tcp.stream. */
   readonly stream: number;
+  /** Its conversation (consumers may keep per-connection state in `conv.user`). */
+  readonly conv: Conv | undefined;
   readonly t: Transport;
   readonly layer: Layer;
   readonly frame: Frame;
@@ -53,6 +55,7 @@ export class StreamWalk {
   /** Reused view object: consumers must not keep it. */
   private readonly view: {
     stream: number;
+    conv: Conv | undefined;
     t: Transport;
     layer: Layer;
     frame: Frame;
@@ -68,6 +71,7 @@ export class StreamWalk {
     this.defrag = opts.defrag === true;
     this.view = {
       stream: 0,
+      conv: undefined,
       t: this.t,
       layer: undefined as unknown as Layer,
       frame: undefined as unknown as Frame,
@@ -161,6 +165,7 @@ export class StreamWalk {
     if (t.reportedLen < f.hdrLen) return; // tshark: "short segment", length unknown
     const v = this.view;
     v.stream = stream;
+    v.conv = this.index.lastTcp;
     v.layer = l;
     v.frame = outer ?? pkt;
     v.data = l.end > l.hdrEnd ? u8.subarray(l.hdrEnd, l.end) : NO_BYTES; // pure ACKs make no view

@@ -112,6 +112,8 @@ export class TcpHalf {
   gapPending = 0;
   pending: Seg[] = [];
   pendingBytes = 0;
+  /** pending.length, kept here: the per-packet checks then read no array. */
+  waiting = 0;
   /** Capture second the oldest waiting hole was first seen. */
   holeSince = 0;
   delivered = 0;
@@ -122,12 +124,22 @@ export class TcpHalf {
 
 /** One connection (one tcp.stream). Node 0 sent the first packet seen (tshark's Follow order). */
 export class TcpConn {
-  readonly half: [TcpHalf, TcpHalf] = [new TcpHalf(), new TcpHalf()];
+  // Hot fields first and flat (segment() reads them for every packet; a tuple is one more cache miss).
+  private readonly p0: number;
+  private readonly a0: number;
+  readonly v6: boolean;
+  /** Direction 0 and 1 (the same objects as `half`). */
+  readonly h0 = new TcpHalf();
+  readonly h1 = new TcpHalf();
   lastSec = 0;
   rst = false;
+  /** Forgotten by the reassembler (closed other than by RST): a later packet makes a new one. */
+  gone = false;
+  /** Segments waiting in both directions: with none (the common case) segment() reads one half only. */
+  waiting = 0;
+  readonly half: readonly [TcpHalf, TcpHalf] = [this.h0, this.h1];
   /** Free slot for the layer above (the app driver's parsers). */
   user: unknown = undefined;
-  readonly v6: boolean;
   /** Node 0 and node 1: IPv4 addresses (u32), IPv6 addresses, ports. */
   readonly addr4: readonly [number, number];
   readonly addr6: readonly [Ipv6 | undefined, Ipv6 | undefined];
@@ -137,6 +149,8 @@ export class TcpConn {
     t: Transport,
     readonly firstFrame: number,
   ) {
+    this.p0 = t.sport;
+    this.a0 = t.src4;
     this.v6 = t.v6;
     this.addr4 = [t.src4, t.dst4];
     this.addr6 = [t.src6, t.dst6];
@@ -144,8 +158,8 @@ export class TcpConn {
   }
   /** 0 when the transport's source is node 0, else 1. */
   dirOf(t: Transport): 0 | 1 {
-    if (t.sport !== this.port[0]) return 1;
-    if (!this.v6) return t.src4 === this.addr4[0] ? 0 : 1;
+    if (t.sport !== this.p0) return 1;
+    if (!this.v6) return t.src4 === this.a0 ? 0 : 1;
     const a = t.src6!;
     const b = this.addr6[0]!;
     return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3] ? 0 : 1;
@@ -230,11 +244,11 @@ export class TcpReassembler {
     this.stats.segments++;
     c.lastSec = tsSec;
     if (tsSec - this.lastSweep >= 10) this.sweep(tsSec);
-    const h = c.half[dir];
-    const other = c.half[dir ^ 1];
+    const h = dir === 0 ? c.h0 : c.h1;
+    const other = dir === 0 ? c.h1 : c.h0;
     // The peer acknowledged past the hole in front of the other direction's buffered data: those
     // bytes reached the peer but not the capture, and will not be sent again.
-    if (flags & TH_ACK && other.pending.length > 0 && !other.closed) {
+    if (flags & TH_ACK && c.waiting > 0 && other.waiting > 0 && !other.closed) {
       if (seqDiff(ack, other.pending[0].seq) > 0) this.skipHole(c, (dir ^ 1) as 0 | 1, ack);
     }
     if (h.closed) {
@@ -243,7 +257,7 @@ export class TcpReassembler {
     }
     // One-way capture (nothing seen from the peer, so no ACK will ever tell): a hole nobody filled
     // for holeTimeout seconds while the sender went on is lost in the capture.
-    if (h.pending.length > 0 && !other.started && tsSec - h.holeSince >= this.holeTimeout) {
+    if (h.waiting > 0 && !other.started && tsSec - h.holeSince >= this.holeTimeout) {
       while (h.pending.length > 0) this.skipHole(c, dir, undefined);
     }
     let dseq = seq;
@@ -263,7 +277,7 @@ export class TcpReassembler {
     if (len > 0) {
       const rel = seqDiff(dseq, h.next);
       if (rel + len <= 0) this.stats.duplicate += data.length;
-      else if (rel <= 0 && h.pending.length === 0) {
+      else if (rel <= 0 && h.waiting === 0) {
         // The common case: in order, nothing waiting. Delivered as a view, no copy.
         if (rel < 0) this.stats.duplicate += -rel;
         this.deliverSeg(c, dir, h, dseq, data, len - data.length, frame, tsSec, tsNsec);
@@ -314,7 +328,10 @@ export class TcpReassembler {
       h.closed = true;
       this.sink.end(c, d, why);
     }
-    if (why !== 'rst') this.conns.delete(c.flow);
+    if (why !== 'rst' && this.conns.get(c.flow) === c) {
+      this.conns.delete(c.flow);
+      c.gone = true;
+    }
   }
 
   private maybeFin(c: TcpConn, dir: 0 | 1, h: TcpHalf): void {
@@ -323,16 +340,18 @@ export class TcpReassembler {
     if (rel > 0) return; // data in front of the FIN is still missing
     h.next = seqAdd(h.finAt, 1);
     h.closed = true;
-    this.dropPending(h);
+    this.dropPending(c, h);
     this.sink.end(c, dir, 'fin');
     // Both directions closed: the connection stays as a tombstone until the idle sweep, so late
     // retransmissions and ACKs are recognised instead of starting a "new" mid-stream connection.
   }
 
-  private dropPending(h: TcpHalf): void {
+  private dropPending(c: TcpConn, h: TcpHalf): void {
     if (h.pendingBytes > 0) this.unbuffer(h.pendingBytes);
     h.pending = [];
     h.pendingBytes = 0;
+    c.waiting -= h.waiting;
+    h.waiting = 0;
   }
 
   /** Deliver the part of a segment at or after `h.next` (the caller checked it reaches past it). */
@@ -413,7 +432,11 @@ export class TcpReassembler {
         this.deliverSeg(c, dir, h, s.seq, s.data, s.lost, s.frame, s.tsSec, s.tsNsec);
       } else this.stats.duplicate += s.data.length;
     }
-    if (i > 0) p.splice(0, i);
+    if (i > 0) {
+      p.splice(0, i);
+      h.waiting -= i;
+      c.waiting -= i;
+    }
     this.maybeFin(c, dir, h);
   }
 
@@ -430,7 +453,7 @@ export class TcpReassembler {
       if (this.strict) {
         this.stats.droppedAfterHole += h.pendingBytes;
         h.broken = true;
-        this.dropPending(h);
+        this.dropPending(c, h);
         h.next = first.seq;
         return;
       }
@@ -480,14 +503,14 @@ export class TcpReassembler {
       if (qs >= eClaim) break;
       const qe = qs + q.data.length + q.lost;
       if (qs > cur) {
-        this.insert(h, i, seq, s0, cur, qs, e, data, frame, tsSec, tsNsec);
+        this.insert(c, h, i, seq, s0, cur, qs, e, data, frame, tsSec, tsNsec);
         i++;
       }
       this.stats.duplicate += Math.max(0, Math.min(qe, e) - Math.max(qs, s0));
       if (qe > cur) cur = qe;
       at = i + 1;
     }
-    if (cur < eClaim) this.insert(h, at, seq, s0, cur, eClaim, e, data, frame, tsSec, tsNsec);
+    if (cur < eClaim) this.insert(c, h, at, seq, s0, cur, eClaim, e, data, frame, tsSec, tsNsec);
     if (h.pendingBytes > this.maxStream) {
       while (h.pendingBytes > this.maxStream && h.pending.length > 0) this.skipHole(c, dir, undefined);
     }
@@ -505,6 +528,7 @@ export class TcpReassembler {
 
   /** Buffer the part [a, b) (relative to h.next) of a segment starting at s0, at index `at`. */
   private insert(
+    c: TcpConn,
     h: TcpHalf,
     at: number,
     seq: number,
@@ -521,6 +545,8 @@ export class TcpReassembler {
     const piece = data.slice(Math.min(a, e) - s0, Math.min(b, e) - s0);
     const lost = b > e ? b - Math.max(a, e) : 0;
     h.pending.splice(at, 0, { seq: seqAdd(seq, a - s0), data: piece, frame, tsSec, tsNsec, lost });
+    h.waiting++;
+    c.waiting++;
     h.pendingBytes += piece.length;
     this.rebuffer(piece.length);
   }

@@ -20,6 +20,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PcapWriter } from '../capture/write-pcap.js';
 import { ipv4ToString, ipv6ToString } from '../core/addr.js';
+import type { Ipv6 } from '../core/fields.js';
 import type { Frame } from '../core/frame.js';
 import { newTransport, nextTransport, pairKey, TH_FIN, TH_RST, TH_SYN, type Transport } from './flow-key.js';
 import { TupleTable } from './tuple-table.js';
@@ -124,32 +125,114 @@ export const pcapTraceWriter = (byteOrder: 'little' | 'big', nanosecond: boolean
   },
 });
 
+/**
+ * Frame numbers of every flow in one pair of typed arrays: each flow is a chain through `next`
+ * from its first entry. Appending touches the log's end and the flow's last entry, instead of a
+ * per-flow array that grows (and is a cache miss of its own) on every packet.
+ */
+class FrameLog {
+  n = new Float64Array(1024);
+  next = new Int32Array(1024);
+  len = 0;
+  /** Append frame number `n` after entry `tail` (-1: a new chain); returns the new entry. */
+  add(tail: number, n: number): number {
+    const k = this.len;
+    if (k === this.n.length) {
+      const n2 = new Float64Array(k * 2);
+      n2.set(this.n);
+      this.n = n2;
+      const x2 = new Int32Array(k * 2);
+      x2.set(this.next);
+      this.next = x2;
+    }
+    this.n[k] = n;
+    this.next[k] = -1;
+    if (tail >= 0) this.next[tail] = k;
+    this.len = k + 1;
+    return k;
+  }
+  list(head: number, count: number): number[] {
+    const out: number[] = new Array(count);
+    for (let i = 0, k = head; i < count && k >= 0; i++, k = this.next[k]) out[i] = this.n[k];
+    return out;
+  }
+}
+
 class Flow {
   k: Uint32Array | undefined;
   slot = -1;
   addr4 = -1;
   openIdx = -1;
   packets: TracePacket[] = [];
-  frames: number[] = [];
+  /** Frames in the flow: count, and the first and last entry of its chain in the log. */
+  count = 0;
+  head = -1;
+  tail = -1;
   ended = false;
   committed = false;
   dropped = false;
   writer: TraceFileWriter | undefined;
   file: string | undefined;
   lastSec = 0;
+  // Address strings and the label are made on first use: most flows of a run never need them.
+  private srcS: string | undefined;
+  private dstS: string | undefined;
+  private labelS: string | undefined;
+  private readonly src6: Ipv6 | undefined;
+  private readonly dst6: Ipv6 | undefined;
+  private readonly dst4: number;
+  private readonly tsSec: number;
+  private readonly tsNsec: number;
   constructor(
-    readonly label: string,
+    private readonly log: FrameLog,
     readonly protocol: 'TCP' | 'UDP',
-    readonly src: string,
-    readonly srcport: number,
-    readonly dst: string,
-    readonly dstport: number,
+    t: Transport,
     readonly stream: number,
     readonly linktype: number,
-  ) {}
+    frame: Frame,
+  ) {
+    this.srcport = t.sport;
+    this.dstport = t.dport;
+    this.v6 = t.v6;
+    this.addr4 = t.v6 ? -1 : t.src4;
+    this.dst4 = t.v6 ? -1 : t.dst4;
+    this.src6 = t.v6 ? t.src6 : undefined;
+    this.dst6 = t.v6 ? t.dst6 : undefined;
+    this.tsSec = frame.tsSec;
+    this.tsNsec = frame.tsNsec;
+  }
+  readonly srcport: number;
+  readonly dstport: number;
+  readonly v6: boolean;
+  get src(): string {
+    return (this.srcS ??= this.v6 ? ipv6ToString(this.src6!) : ipv4ToString(this.addr4));
+  }
+  get dst(): string {
+    return (this.dstS ??= this.v6 ? ipv6ToString(this.dst6!) : ipv4ToString(this.dst4));
+  }
+  get label(): string {
+    if (this.labelS === undefined) {
+      const l = `${this.src}_${this.srcport}-${this.dst}_${this.dstport}-${pyTimestamp(this.tsSec, this.tsNsec)}`;
+      this.labelS = this.v6 ? l.replaceAll(':', '.') : l;
+    }
+    return this.labelS;
+  }
+  /** Frame numbers, in order. */
+  get frames(): number[] {
+    return this.log.list(this.head, this.count);
+  }
+  addFrame(n: number): void {
+    this.tail = this.log.add(this.tail, n);
+    if (this.head < 0) this.head = this.tail;
+    this.count++;
+  }
   /** Is this header in the flow's first direction? */
   fwd(t: Transport): boolean {
-    return t.sport === this.srcport && (t.v6 ? ipv6ToString(t.src6!) === this.src : t.src4 === this.addr4);
+    if (t.sport !== this.srcport || t.v6 !== this.v6) return false;
+    if (!t.v6) return t.src4 === this.addr4;
+    const a = t.src6!;
+    const b = this.src6!;
+    return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
   }
   info(): FlowInfo {
     return {
@@ -181,6 +264,7 @@ export class FlowTracer {
   private readonly free: number[] = [];
   private readonly key = new Uint32Array(12);
   private readonly openList: Flow[] = [];
+  private readonly log = new FrameLog();
   private readonly all: Flow[] = [];
   /** Packets are kept only when something will read them (files, a filter). */
   private readonly keep: boolean;
@@ -210,6 +294,15 @@ export class FlowTracer {
 
   /** Trace one frame; returns the label of its flow, or undefined. */
   push(frame: Frame): string | undefined {
+    return this.trace(frame)?.label;
+  }
+
+  /** Trace one frame, as push without making the flow's label (the stage's per-frame call). */
+  add(frame: Frame): void {
+    this.trace(frame);
+  }
+
+  private trace(frame: Frame): Flow | undefined {
     if (frame.tsSec - this.lastSweep >= 10) this.sweep(frame.tsSec);
     const t = this.t;
     const udpToo = this.opts.udp === true;
@@ -234,7 +327,7 @@ export class FlowTracer {
       f = undefined;
     }
     if (f === undefined) f = this.create(t, frame);
-    f.frames.push(frame.n);
+    f.addFrame(frame.n);
     f.lastSec = frame.tsSec;
     if (this.keep && !f.dropped) {
       const p: TracePacket = {
@@ -258,7 +351,7 @@ export class FlowTracer {
       }
     }
     if (flags & (TH_FIN | TH_RST)) f.ended = true;
-    return f.label;
+    return f;
   }
 
   /** The tuple of a header: directional, or the pair in key order when bidirectional. */
@@ -298,21 +391,8 @@ export class FlowTracer {
   }
 
   private create(t: Transport, frame: Frame): Flow {
-    const src = t.v6 ? ipv6ToString(t.src6!) : ipv4ToString(t.src4);
-    const dst = t.v6 ? ipv6ToString(t.dst6!) : ipv4ToString(t.dst4);
-    const label = `${src}_${t.sport}-${dst}_${t.dport}-${pyTimestamp(frame.tsSec, frame.tsNsec)}`;
-    const f = new Flow(
-      t.v6 ? label.replaceAll(':', '.') : label,
-      t.proto === 6 ? 'TCP' : 'UDP',
-      src,
-      t.sport,
-      dst,
-      t.dport,
-      frame.flow ?? -1,
-      frame.linktype,
-    );
+    const f = new Flow(this.log, t.proto === 6 ? 'TCP' : 'UDP', t, frame.flow ?? -1, frame.linktype, frame);
     f.k = this.fill(t).slice();
-    f.addr4 = t.v6 ? -1 : t.src4;
     f.slot = this.free.length > 0 ? this.free.pop()! : this.slots.length;
     this.slots[f.slot] = f;
     this.table.set(f.k, f.slot);
@@ -357,7 +437,7 @@ export class FlowTracer {
   }
 
   private judge(f: Flow): boolean {
-    if (f.frames.length < this.minPackets && f.ended) return false;
+    if (f.count < this.minPackets && f.ended) return false;
     if (this.opts.filter !== undefined && !this.opts.filter(f.info(), f.packets)) return false;
     return true;
   }
@@ -391,7 +471,7 @@ export class FlowTracer {
     this.unlink(f);
     f.ended = true;
     if (!f.committed && !f.dropped) {
-      if (f.frames.length < this.minPackets) {
+      if (f.count < this.minPackets) {
         f.dropped = true;
         f.packets = [];
       } else this.commit(f);

@@ -3,7 +3,8 @@
  * ndjson -o -` workload, for the default engine and the parallel ones. Each engine runs in its own
  * process (peak RSS is that engine's) on the compiled JavaScript, as users run dist/.
  *   npx tsx bench/engines.bench.ts [capture=bench/out/mixed.pcap] [--frames 1000000] [--reps 1]
- *     [--engines default,pipeline,server,pipeline:2] [--workers N]
+ *     [--engines default,pipeline,server,pipeline:2] [--workers N] [--reassemble]
+ * `--reassemble` adds IPv4/IPv6/TCP reassembly (the server engine runs it in its workers).
  * `pipeline:N` runs N workers without the main thread's share.
  * Prints frames/s (best of reps), wall and CPU seconds, the main thread's event-loop utilisation and
  * peak RSS, plus the load average (the machine may be shared: compare the CPU column too).
@@ -27,6 +28,7 @@ const { values, positionals } = parseArgs({
     reps: { type: 'string' },
     workers: { type: 'string' },
     format: { type: 'string' },
+    reassemble: { type: 'boolean' },
   },
 });
 const file = positionals[0] ?? 'bench/out/mixed.pcap';
@@ -43,7 +45,12 @@ async function runOnce(name: string): Promise<{ frames: number; ms: number; cpuM
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  const x = await extract(file, { engine, format, output: '/dev/null' }).run();
+  const x = await extract(file, {
+    engine,
+    format,
+    output: '/dev/null',
+    ...(values.reassemble ? { reassemble: true } : {}),
+  }).run();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0).utilization;
@@ -67,7 +74,9 @@ if (values.engine) {
     console.error(`generating ${frames} frames into ${file} …`);
     generate(file, { frames });
   }
-  console.log(`capture: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB), format ${format}`);
+  console.log(
+    `capture: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB), format ${format}${values.reassemble ? ', reassembly on' : ''}`,
+  );
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bench.json'], {
     stdio: 'inherit',
   });
@@ -81,6 +90,7 @@ if (values.engine) {
     const load = loadavg()[0].toFixed(2);
     const args = [js, file, '--engine', engine, '--reps', values.reps ?? '1', '--format', format];
     if (values.workers) args.push('--workers', values.workers);
+    if (values.reassemble) args.push('--reassemble');
     const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     try {

@@ -27,7 +27,7 @@ import {
   streamSink,
 } from '../dump/dumper.js';
 import { Formatter } from '../dump/fmt.js';
-import type { EncodedRun, Engine, EngineOptions, EngineRun } from '../engines/engine.js';
+import type { EncodedRun, Engine, EngineOptions, EngineRun, StreamRequest } from '../engines/engine.js';
 import { buildStages, type RunResults, type StageContext } from '../stages/index.js';
 import type { FlowInfo } from '../stages/trace.js';
 import { defaultVerbose, type ExtractOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -269,12 +269,29 @@ class ExtractionImpl implements Extraction {
     const r = o.reassemble;
     if (f?.encoding === undefined || o.engine.openEncoded === undefined) return false;
     if (o.output.kind !== 'file' && o.output.kind !== 'stdout' && o.output.kind !== 'stream') return false;
-    if (this.verbose || o.store || o.strict || r.ipv4 || r.ipv6 || r.tcp || o.trace || o.flows) return false;
+    if (this.verbose || o.store || o.strict || o.trace) return false;
     if (o.stages.length > 0) return false; // user stages read frames
+    // The built-in stream stages can run on the encoded route (the server engine's workers); a
+    // user implementation or datagram callbacks need frames here.
+    const wantStreams = r.ipv4 || r.ipv6 || r.tcp || o.flows;
+    if (wantStreams && (r.implementation !== undefined || r.callbacks.length > 0)) return false;
+    let streams: StreamRequest | undefined;
+    if (wantStreams) {
+      // As buildStages() does: empty lists for what is asked, filled when `store` is on.
+      const res = this.results.reassembly as StreamRequest['results'];
+      if (r.ipv4) res.ipv4 = [];
+      if (r.ipv6) res.ipv6 = [];
+      if (r.tcp) res.tcp = [];
+      streams = { ipv4: r.ipv4, ipv6: r.ipv6, tcp: r.tcp, strict: r.strict, store: r.store, results: res };
+    }
     let run: EncodedRun | undefined;
     try {
       await o.engine.available?.();
-      run = o.engine.openEncoded(o.input, this.engineOptions(false), { encoding: f.encoding, bytes: o.dump.bytes });
+      run = o.engine.openEncoded(o.input, this.engineOptions(false), {
+        encoding: f.encoding,
+        bytes: o.dump.bytes,
+        streams,
+      });
     } catch (e) {
       await this.finish(true);
       throw e;

@@ -4,6 +4,8 @@
  * features that only make the run faster (never a silent zero-frame run, PyPCAPKit #399/#386).
  * Engines live in a registry value users extend: `defaultEngines.with(myEngine)`.
  */
+import type { Datagram } from '../stages/ip-defrag.js';
+import type { TcpChunk } from '../stages/tcp-stream.js';
 import type { CaptureInfo } from '../capture/info.js';
 import type { ReadOptions } from '../capture/read.js';
 import type { Input } from '../capture/source.js';
@@ -46,6 +48,26 @@ export interface EncodeRequest {
   readonly encoding: RecordEncoding;
   /** The dumper's `bytes` option (undissected bytes as hex). */
   readonly bytes: boolean | undefined;
+  /**
+   * The built-in stream stages the run asks for (reassembly, flow numbering); an engine that
+   * cannot run them on its encoded route declines (returns undefined from openEncoded).
+   */
+  readonly streams?: StreamRequest;
+}
+
+/** Stream stages for an encoded run, and where their results go (`extraction.reassembly`). */
+export interface StreamRequest {
+  readonly ipv4: boolean;
+  readonly ipv6: boolean;
+  readonly tcp: boolean;
+  readonly strict: boolean;
+  /** Keep reassembled datagrams and TCP pieces in `results` (reassemble.store). */
+  readonly store: boolean;
+  readonly results: {
+    ipv4?: Datagram[];
+    ipv6?: Datagram[];
+    tcp?: TcpChunk[];
+  };
 }
 
 /** A batch of encoded frames plus what the run's statistics need (no Frame objects). */

@@ -14,8 +14,10 @@
  *   workers costs about as much as dissecting them (structured clone), so no parallel route wins
  *   there; the run says so with a W_ENGINE_FEATURE warning instead of being silently slower.
  *
- * `server` differs from `pipeline` only in where reassembly/tracing would run (in workers, flows
- * routed by a symmetric hash); with stages on, both currently take the single-threaded route.
+ * `server` differs from `pipeline` with the built-in stream stages (IP/TCP reassembly, flow numbering)
+ * on an ndjson/json report: they run in the workers too, each flow routed to one worker by a
+ * symmetric hash of its address pair (parallel/server.ts). Tracing, user reassembly and
+ * datagram callbacks still take the single-threaded route on both.
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -44,6 +46,7 @@ import {
   META,
 } from './parallel/encode.js';
 import { type Target, WorkerPool } from './parallel/pool.js';
+import { streamsRun } from './parallel/server.js';
 
 export interface ParallelOptions {
   readonly strategy: 'pipeline' | 'server';
@@ -77,15 +80,17 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
   const batchBytes = p.batchBytes ?? 1 << 20;
   const mainShare = p.mainShare !== false;
   const workers = () => p.workers ?? Math.max(1, availableParallelism() - 1);
+  // With stream stages the main thread cannot take a share (the flows live in workers): at least two.
+  const streamWorkers = () => p.workers ?? Math.max(2, availableParallelism() - 1);
   let kept: WorkerPool | undefined;
   const pools: PoolSource = {
-    get() {
-      if (p.keepAlive && kept?.usable) {
+    get(n = workers()) {
+      if (p.keepAlive && kept?.usable && kept.size === n) {
         const k = kept;
         kept = undefined; // one run at a time owns it
         return k;
       }
-      return new WorkerPool(workers(), name);
+      return new WorkerPool(n, name);
     },
     async put(pool, ok) {
       if (p.keepAlive && ok && pool.usable && kept === undefined) kept = pool;
@@ -108,14 +113,16 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
     description:
       name === 'pipeline'
         ? 'worker threads dissect and encode reports; stages run in frame order on the main thread'
-        : 'worker threads dissect and encode reports (server strategy)',
+        : 'worker threads dissect and encode reports; reassembly and flow numbering in workers too, flows routed by address pair',
     supports: FEATURES,
     open(input: Input, o: EngineOptions): EngineRun {
       if (o.warn && big(input)) {
         const why =
           o.registry !== defaultRegistry
             ? 'a user registry or decode-as rules'
-            : 'frames handed to the caller, reassembly/trace, verbose, store or strict';
+            : name === 'server'
+              ? 'frames handed to the caller, trace, reassembly callbacks, verbose, store or strict'
+              : 'frames handed to the caller, reassembly/trace, verbose, store or strict';
         o.warn(
           'W_ENGINE_FEATURE',
           `engine '${name}' runs single-threaded for ${why}; it is parallel only for ndjson/json reports`,
@@ -125,6 +132,18 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
     },
     openEncoded(input: Input, o: EngineOptions, enc: EncodeRequest): EncodedRun | undefined {
       if (o.registry !== defaultRegistry || !big(input)) return undefined;
+      if (enc.streams !== undefined) {
+        // Reassembly and flow numbering in workers: the server strategy only (pipeline keeps them on
+        // the main thread, single-threaded).
+        if (name !== 'server') return undefined;
+        const n = streamWorkers();
+        return streamsRun(input as string, o, enc, enc.streams, {
+          workers: n,
+          batchBytes,
+          pool: () => pools.get(n),
+          done: (pool, ok) => pools.put(pool, ok),
+        });
+      }
       return encodedRun(input as string, o, enc, {
         name,
         workers: workers(),
@@ -143,7 +162,7 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
 }
 
 interface PoolSource {
-  get(): WorkerPool;
+  get(n?: number): WorkerPool;
   put(pool: WorkerPool, ok: boolean): Promise<void>;
 }
 
@@ -286,7 +305,7 @@ function entry(job: JobMeta, result: Promise<JobResult>, target: Target | undefi
  * Copy the frames' bytes into one fresh buffer (contiguous records of a read chunk as one span,
  * record headers included) and their metadata into a Float64Array: two transferable buffers.
  */
-function pack(
+export function pack(
   seq: number,
   raws: readonly RawFrame[],
   pcapng: boolean,

@@ -52,9 +52,9 @@ async function report(
   return out.bytes();
 }
 
-/** Workers kept alive by the two shared engines below (idle between corpus runs). */
+/** Workers kept alive by the shared engines below (idle between corpus runs). */
 function kept(): number {
-  return forced.keptWorkers() + forcedServer.keptWorkers();
+  return forced.keptWorkers() + forcedServer.keptWorkers() + streamServer.keptWorkers();
 }
 
 async function noLiveWorkers(): Promise<void> {
@@ -80,6 +80,26 @@ const forcedServer = createParallelEngine({
   workers: 1,
   keepAlive: true,
 });
+
+// The server strategy with stream stages: two workers, tiny batches (many batches per capture).
+const streamServer = createParallelEngine({
+  strategy: 'server',
+  minBytes: 0,
+  batchBytes: 1500,
+  workers: 2,
+  keepAlive: true,
+});
+
+/** What reassembly left in `extraction.reassembly`, as comparable plain values. */
+function reassemblySummary(x: Awaited<ReturnType<ReturnType<typeof extract>['run']>>): unknown {
+  const r = x.reassembly;
+  if (r === undefined) return undefined;
+  return {
+    ipv4: r.ipv4?.map((d) => [d.frame, d.frames.join(','), d.complete, d.length, Buffer.from(d.payload).toString('hex')]),
+    ipv6: r.ipv6?.map((d) => [d.frame, d.frames.join(','), d.complete, d.length, d.packet?.layers.length]),
+    tcp: r.tcp?.map((c) => [c.flow, c.dir, c.seq, c.gap, c.frames.join(','), Buffer.from(c.data).toString('hex')]),
+  };
+}
 
 describe('parallel engines', () => {
   let dir = '';
@@ -265,6 +285,64 @@ describe('parallel engines', () => {
     assert.ok(j.len > 1000);
     assert.equal(j.same, true);
     assert.equal(j.started, 2);
+  });
+
+  test('server with reassembly: NDJSON byte-identical and the same results on every corpus capture', {
+    skip: SKIP_NO_CORPUS,
+  }, async () => {
+    const before = workerCounts().started;
+    for (const f of corpusFiles()) {
+      const p = corpusPath(f);
+      for (const extra of [{ reassemble: { ipv4: true, ipv6: true, tcp: true } }, { flows: true }]) {
+        const warnings: string[] = [];
+        const onWarning = (w: { code: string }) => warnings.push(w.code);
+        const a = collector();
+        const b = collector();
+        const xa = await extract(p, { engine: 'default', format: 'ndjson', output: a, ...extra }).run();
+        let xb: Awaited<ReturnType<ReturnType<typeof extract>['run']>>;
+        try {
+          xb = await extract(p, { engine: streamServer, format: 'ndjson', output: b, onWarning, ...extra }).run();
+        } catch (e) {
+          assert.fail(`${f} ${JSON.stringify(extra)}: ${(e as Error).message}`);
+        }
+        assert.ok(b.bytes().equals(a.bytes()), `${f} ${JSON.stringify(extra)}: server NDJSON differs from default`);
+        assert.deepEqual(reassemblySummary(xb), reassemblySummary(xa), `${f}: reassembly results differ`);
+        assert.deepEqual(xb.stats.issuesByCode, xa.stats.issuesByCode, `${f}: issue counts differ`);
+        assert.deepEqual(warnings, [], `${f}: the stream route was taken without warnings`);
+      }
+    }
+    assert.ok(workerCounts().started > before, 'the stream route was taken');
+  });
+
+  test('server with reassembly on a generated capture: JSON and NDJSON identical, limit too', async () => {
+    for (const extra of [
+      { reassemble: true, format: 'ndjson' },
+      { reassemble: true, format: 'json', limit: 7777 },
+      { reassemble: { tcp: true }, format: 'ndjson', dump: { bytes: false } },
+      { reassemble: { ipv4: true, ipv6: true, tcp: true, store: false }, format: 'ndjson' },
+      { flows: true, format: 'json' },
+    ]) {
+      const { format, ...rest } = extra;
+      const want = await report(big, 'default', format, rest);
+      const got = await report(big, streamServer, format, rest);
+      assert.ok(got.length > 1000);
+      assert.ok(got.equals(want), JSON.stringify(extra));
+    }
+  });
+
+  test('pipeline with reassembly stays single-threaded and warns', async () => {
+    const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, workers: 2 });
+    const before = workerCounts().started;
+    const warnings: string[] = [];
+    const got = await report(big, eng, 'ndjson', {
+      reassemble: true,
+      limit: 3000,
+      onWarning: (w: { code: string }) => warnings.push(w.code),
+    });
+    const want = await report(big, 'default', 'ndjson', { reassemble: true, limit: 3000 });
+    assert.ok(got.equals(want));
+    assert.deepEqual(warnings, ['W_ENGINE_FEATURE']);
+    assert.equal(workerCounts().started, before);
   });
 
   test('server/pipeline with tracing: tcp.stream numbering equals the default engine', async () => {

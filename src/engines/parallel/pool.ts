@@ -16,7 +16,7 @@ export function workerCounts(): { live: number; started: number } {
 }
 
 interface Pending {
-  readonly resolve: (r: JobResult) => void;
+  readonly resolve: (r: unknown) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -163,12 +163,24 @@ export class WorkerPool {
     if (this.closed) return Promise.reject(new PcapkitError('ERR_ENGINE', 'worker pool is closed'));
     const best = this.slots[target === undefined ? this.least() : target.worker];
     return new Promise<JobResult>((resolve, reject) => {
-      best.pending.set(job.seq, { resolve, reject });
+      best.pending.set(job.seq, { resolve: resolve as (r: unknown) => void, reject });
       best.worker.ref();
       const t: ArrayBuffer[] = [];
       if (job.buf instanceof ArrayBuffer) t.push(job.buf);
       if (job.meta !== undefined && job.meta.buffer instanceof ArrayBuffer) t.push(job.meta.buffer);
       best.worker.postMessage(job, t);
+    });
+  }
+
+  /** Post any message answered by `{ seq }` to worker `w` (the server strategy's stream jobs). */
+  send<R>(w: number, seq: number, msg: unknown, transfer: ArrayBuffer[] = []): Promise<R> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    if (this.closed) return Promise.reject(new PcapkitError('ERR_ENGINE', 'worker pool is closed'));
+    const s = this.slots[w];
+    return new Promise<R>((resolve, reject) => {
+      s.pending.set(seq, { resolve: resolve as (r: unknown) => void, reject });
+      s.worker.ref();
+      s.worker.postMessage(msg, transfer);
     });
   }
 

@@ -5,14 +5,28 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { createEncoder, type Job, type JobResult, type SlotBuffers } from './encode.js';
+import { type StreamEnd, type StreamIn, type StreamOut, streamMessage } from './streams.js';
 
 const port = parentPort!;
 const encoders = new Map<string, (j: Job) => JobResult>();
 let slots: { input: SharedArrayBuffer; meta: Float64Array; out: Uint8Array }[] = [];
 
-port.on('message', (msg: Job | { slots: readonly SlotBuffers[] }) => {
+port.on('message', (msg: Job | StreamIn | StreamOut | StreamEnd | { slots: readonly SlotBuffers[] }) => {
   if ('slots' in msg) {
     slots = msg.slots.map((s) => ({ input: s.input, meta: new Float64Array(s.meta), out: new Uint8Array(s.out) }));
+    return;
+  }
+  if ('kind' in msg) {
+    // The server strategy's stream jobs (streams.ts).
+    try {
+      const r = streamMessage(msg);
+      const t: ArrayBuffer[] = [];
+      if ('tcpNew' in r) t.push(r.tcpNew.buffer as ArrayBuffer, r.udpNew.buffer as ArrayBuffer);
+      else if ('out' in r) t.push(r.out, r.offsets.buffer as ArrayBuffer);
+      port.postMessage(r, t);
+    } catch (e) {
+      port.postMessage({ seq: msg.seq, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    }
     return;
   }
   const job = msg;

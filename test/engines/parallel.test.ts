@@ -112,6 +112,7 @@ describe('parallel engines', () => {
   after(async () => {
     await forced.close();
     await forcedServer.close();
+    await streamServer.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -83,6 +83,9 @@ export function routeHash(u8: Uint8Array, at: number, end: number, linktype: num
       if (end - at < 1) return NONE;
       et = u8[at] >> 4 === 4 ? 0x0800 : u8[at] >> 4 === 6 ? 0x86dd : -1;
       break;
+    case 9: // PPP (RFC 1661), HDLC-like framing (RFC 1662) with or without address/control
+    case 50:
+      return ppp(u8, u8[at] === 0xff && u8[at + 1] === 0x03 ? at + 2 : at, end);
     case 228:
       et = 0x0800;
       break;
@@ -92,8 +95,18 @@ export function routeHash(u8: Uint8Array, at: number, end: number, linktype: num
     default:
       return NONE;
   }
+  if (et === 0x8864) return end - at >= 6 ? ppp(u8, at + 6, end) : NONE; // PPPoE session (RFC 2516)
   if (et === 0x0800) return ip4(u8, at, end, 0);
   if (et === 0x86dd) return ip6(u8, at, end, 0);
+  return NONE;
+}
+
+/** A PPP protocol field, then IPv4 (0x0021) or IPv6 (0x0057). */
+function ppp(u8: Uint8Array, at: number, end: number): number {
+  if (end - at < 2) return NONE;
+  const proto = u16(u8, at);
+  if (proto === 0x0021) return ip4(u8, at + 2, end, 0);
+  if (proto === 0x0057) return ip6(u8, at + 2, end, 0);
   return NONE;
 }
 

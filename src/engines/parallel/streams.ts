@@ -299,8 +299,15 @@ class StreamWorker {
     const suffix = this.cfg.encoding === 'ndjson' ? NL : undefined;
     const out = this.out;
     for (let i = 0; i < n; i++) {
-      const f = frames[i] as Frame & { flow?: number; reassembled?: unknown[]; messages?: unknown[] };
+      const fr = frames[i];
+      const f = fr as unknown as {
+        flow?: number;
+        flows?: { tcp: number; udp: number };
+        reassembled?: unknown[];
+        messages?: unknown[];
+      };
       if (f.flow !== undefined) f.flow = kinds[i] === 1 ? this.tcpMap[f.flow] : this.udpMap[f.flow];
+      if (f.flows !== undefined) f.flows = { tcp: this.tcpMap[f.flows.tcp], udp: this.udpMap[f.flows.udp] };
       this.remap(f.reassembled);
       if (this.sc.store && f.reassembled !== undefined)
         for (const x of f.reassembled) stored.push([i, portable(x as Datagram | TcpChunk)]);
@@ -320,9 +327,9 @@ class StreamWorker {
         bytes: this.cfg.bytes,
       }));
       offsets[i] = out.length;
-      fmt.safeWriteJson(f, out, suffix);
-      const iss = f.issues;
-      for (let j = 0; j < iss.length; j++) issues.push([i, iss[j].kind, iss[j].code, f.linktype]);
+      fmt.safeWriteJson(fr, out, suffix);
+      const iss = fr.issues;
+      for (let j = 0; j < iss.length; j++) issues.push([i, iss[j].kind, iss[j].code, fr.linktype]);
     }
     offsets[n] = out.length;
     const b = out.take();
@@ -340,7 +347,15 @@ class StreamWorker {
   /** Set by the run: whether the capture is pcapng (the formatter differs). */
   pcapngRun = false;
 
+  /** End of input seen. */
+  ended = false;
+  /** No batch waiting to be encoded. */
+  get idle(): boolean {
+    return this.held.size === 0;
+  }
+
   end(msg: StreamEnd): StreamEndResult {
+    this.ended = true;
     this.maps(msg.maps);
     const groups: EndGroup[] = [];
     const run = this.run;
@@ -434,6 +449,13 @@ export function streamMessage(
     return w.in(msg);
   }
   const w = runs.get(msg.run);
-  if (w === undefined) throw new Error(`stream run ${msg.run} unknown`);
-  return msg.kind === 'out' ? w.outJob(msg) : w.end(msg);
+  if (w === undefined) {
+    // A worker that was given no frame at all has nothing to flush.
+    if (msg.kind === 'end') return { seq: msg.seq, groups: [] };
+    throw new Error(`stream run ${msg.run} unknown`);
+  }
+  const r = msg.kind === 'out' ? w.outJob(msg) : w.end(msg);
+  // Done once the input ended and every batch was encoded: free the run's state.
+  if (w.ended && w.idle) runs.delete(msg.run);
+  return r;
 }

@@ -269,11 +269,13 @@ class ExtractionImpl implements Extraction {
     const r = o.reassemble;
     if (f?.encoding === undefined || o.engine.openEncoded === undefined) return false;
     if (o.output.kind !== 'file' && o.output.kind !== 'stdout' && o.output.kind !== 'stream') return false;
-    if (this.verbose || o.store || o.strict || o.trace) return false;
+    if (this.verbose || o.store || o.strict) return false;
     if (o.stages.length > 0) return false; // user stages read frames
     // The built-in stream stages can run on the encoded route (the server engine's workers); a
-    // user implementation or datagram callbacks need frames here.
-    const wantStreams = r.ipv4 || r.ipv6 || r.tcp || o.flows;
+    // user implementation, datagram callbacks or trace callbacks and writers need frames here.
+    const t = o.trace;
+    if (t && (t.format !== 'pcap' || t.filter || t.onFlow || t.implementation)) return false;
+    const wantStreams = r.ipv4 || r.ipv6 || r.tcp || o.flows || t !== false;
     if (wantStreams && (r.implementation !== undefined || r.callbacks.length > 0)) return false;
     let streams: StreamRequest | undefined;
     if (wantStreams) {
@@ -282,7 +284,28 @@ class ExtractionImpl implements Extraction {
       if (r.ipv4) res.ipv4 = [];
       if (r.ipv6) res.ipv6 = [];
       if (r.tcp) res.tcp = [];
-      streams = { ipv4: r.ipv4, ipv6: r.ipv6, tcp: r.tcp, strict: r.strict, store: r.store, results: res };
+      streams = {
+        ipv4: r.ipv4,
+        ipv6: r.ipv6,
+        tcp: r.tcp,
+        strict: r.strict,
+        store: r.store,
+        results: res,
+        trace: t
+          ? {
+              output: t.output,
+              byteOrder: t.byteOrder,
+              nanosecond: t.nanosecond,
+              udp: t.udp,
+              bidirectional: t.bidirectional,
+              idleTimeout: t.idleTimeout,
+              minPackets: t.minPackets,
+            }
+          : undefined,
+        onFlows: (list) => {
+          this.results.flows = list;
+        },
+      };
     }
     let run: EncodedRun | undefined;
     try {

@@ -6,6 +6,7 @@
  */
 import type { Datagram } from '../stages/ip-defrag.js';
 import type { TcpChunk } from '../stages/tcp-stream.js';
+import type { FlowInfo, TraceOptions } from '../stages/trace.js';
 import type { CaptureInfo } from '../capture/info.js';
 import type { ReadOptions } from '../capture/read.js';
 import type { Input } from '../capture/source.js';
@@ -68,6 +69,13 @@ export interface StreamRequest {
     ipv6?: Datagram[];
     tcp?: TcpChunk[];
   };
+  /** Flow tracing (pcap files or the index only; no callbacks), or undefined. */
+  readonly trace?: Pick<
+    TraceOptions,
+    'output' | 'byteOrder' | 'nanosecond' | 'udp' | 'bidirectional' | 'idleTimeout' | 'minPackets'
+  >;
+  /** Receives the flow index at the end of input (`extraction.flows`). */
+  readonly onFlows?: (flows: FlowInfo[]) => void;
 }
 
 /** A batch of encoded frames plus what the run's statistics need (no Frame objects). */

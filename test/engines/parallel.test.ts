@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -313,6 +313,42 @@ describe('parallel engines', () => {
       }
     }
     assert.ok(workerCounts().started > before, 'the stream route was taken');
+  });
+
+  test('server with tracing: the same flow index and trace files on every corpus capture', {
+    skip: SKIP_NO_CORPUS,
+  }, async () => {
+    const files = (d: string) =>
+      existsSync(d)
+        ? readdirSync(d)
+            .sort()
+            .map((n) => [n, readFileSync(join(d, n)).toString('hex')])
+        : [];
+    let k = 0;
+    for (const f of corpusFiles()) {
+      const p = corpusPath(f);
+      for (const extra of [{}, { reassemble: true }]) {
+        const da = join(dir, `ta-${k}`);
+        const db = join(dir, `tb-${k++}`);
+        const a = collector();
+        const b = collector();
+        const warnings: string[] = [];
+        const xa = await extract(p, { format: 'ndjson', output: a, trace: { output: da, udp: true }, ...extra }).run();
+        const xb = await extract(p, {
+          engine: streamServer,
+          format: 'ndjson',
+          output: b,
+          trace: { output: db, udp: true },
+          onWarning: (w) => warnings.push(w.code),
+          ...extra,
+        }).run();
+        assert.ok(b.bytes().equals(a.bytes()), `${f}: NDJSON with trace differs`);
+        const strip = (l: typeof xa.flows) => l?.map((x) => ({ ...x, file: x.file?.slice(x.file.lastIndexOf('/')) }));
+        assert.deepEqual(strip(xb.flows), strip(xa.flows), `${f}: flow index differs`);
+        assert.deepEqual(files(db), files(da), `${f}: trace files differ`);
+        assert.deepEqual(warnings, []);
+      }
+    }
   });
 
   test('server with reassembly on a generated capture: JSON and NDJSON identical, limit too', async () => {

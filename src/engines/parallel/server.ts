@@ -81,7 +81,14 @@ export function streamsRun(
     encoding: enc.encoding,
     bytes: enc.bytes,
   };
-  const streams: StreamConfig = { ipv4: sr.ipv4, ipv6: sr.ipv6, tcp: sr.tcp, strict: sr.strict, store: sr.store };
+  const streams: StreamConfig = {
+    ipv4: sr.ipv4,
+    ipv6: sr.ipv6,
+    tcp: sr.tcp,
+    strict: sr.strict,
+    store: sr.store,
+    trace: sr.trace,
+  };
   const res = sr.results;
   const keep = (x: Datagram | TcpChunk): void => {
     const y = restore(x);
@@ -208,6 +215,12 @@ export function streamsRun(
               );
               // The default engine's finish(): IPv4 given up, IPv6 given up, then connections, each in
               // order of first frame (a frame has one owner: no ties across workers).
+              if (sr.trace !== undefined) {
+                // The flow index in order of first frame, as one tracer keeps it.
+                const flows = ends.flatMap((e) => e.flows);
+                flows.sort((x, y) => (x.frames[0] ?? 0) - (y.frames[0] ?? 0));
+                sr.onFlows?.(flows);
+              }
               groups = ends.flatMap((e) => e.groups);
               groups.sort((x, y) => x.phase - y.phase || x.key - y.key);
               tail = { reassembled: [], messages: [] };

@@ -23,6 +23,7 @@ import { ascii, ByteOut } from '../../dump/out.js';
 import { defaultRegistry } from '../../protocols/index.js';
 import type { Transport } from '../../stages/flow-key.js';
 import type { Datagram } from '../../stages/ip-defrag.js';
+import type { FlowInfo, TraceOptions } from '../../stages/trace.js';
 import { StreamRun } from '../../stages/reassembly.js';
 import type { TcpChunk } from '../../stages/tcp-stream.js';
 import {
@@ -50,7 +51,14 @@ export interface StreamConfig {
   readonly strict: boolean;
   /** Send reassembled datagrams and TCP pieces back for `extraction.reassembly`. */
   readonly store: boolean;
+  /** Flow tracing (pcap files, or the index only): plain options, no callbacks. */
+  readonly trace: TraceConfig | undefined;
 }
+
+export type TraceConfig = Pick<
+  TraceOptions,
+  'output' | 'byteOrder' | 'nanosecond' | 'udp' | 'bidirectional' | 'idleTimeout' | 'minPackets'
+>;
 
 export interface StreamIn {
   readonly kind: 'in';
@@ -128,6 +136,8 @@ export interface EndGroup {
 export interface StreamEndResult {
   readonly seq: number;
   readonly groups: readonly EndGroup[];
+  /** Traced flows (global stream numbers), in order of first frame. */
+  readonly flows: readonly FlowInfo[];
 }
 
 const NL = ascii('\n');
@@ -145,6 +155,8 @@ class StreamWorker {
   private of = 1;
   private misrouted: number | undefined;
   private sawTcp = false;
+  /** Per traced flow, in creation order: 1 when its first frame's flow was a TCP stream. */
+  private readonly flowKinds: number[] = [];
 
   constructor(
     private readonly cfg: JobConfig,
@@ -164,6 +176,7 @@ class StreamWorker {
       tcp: sc.tcp,
       strict: sc.strict,
       flows: true,
+      trace: sc.trace === undefined ? undefined : { ...sc.trace, format: 'pcap' },
     });
     // Watch the flow index: which kind of stream frame.flow is, and that every key is ours.
     const idx = this.run.index;
@@ -234,6 +247,8 @@ class StreamWorker {
     const ex = job.extras;
     const defrag = this.run.v4 !== undefined || this.run.v6 !== undefined;
     const idx = this.run.index;
+    const tracer = this.run.tracer;
+    const traced = (tracer as unknown as { all: unknown[] } | undefined)?.all ?? [];
     let xi = 0;
     this.misrouted = undefined;
     for (let i = 0; i < n; i++) {
@@ -274,6 +289,11 @@ class StreamWorker {
       tcpNew[i] = idx.tcpStreams - t0;
       udpNew[i] = idx.udpStreams - u0;
       kinds[i] = this.sawTcp ? 1 : 2;
+      if (tracer !== undefined) {
+        tracer.add(f);
+        // The kind of stream a new flow's first frame carried (its FlowInfo.stream is local).
+        while (this.flowKinds.length < traced.length) this.flowKinds.push(kinds[i]);
+      }
     }
     this.held.set(job.seq, { frames, kinds });
     return { seq: job.seq, tcpNew, udpNew, misrouted: this.misrouted };
@@ -400,7 +420,17 @@ class StreamWorker {
       r.current = undefined;
       if (run.app !== undefined) run.app.current = undefined;
     }
-    return { seq: msg.seq, groups };
+    const tracer = run.tracer;
+    const flows: FlowInfo[] = [];
+    if (tracer !== undefined) {
+      const list = tracer.close();
+      for (let j = 0; j < list.length; j++) {
+        const x = list[j];
+        const map = this.flowKinds[j] === 1 ? this.tcpMap : this.udpMap;
+        flows.push(x.stream < 0 ? x : { ...x, stream: map[x.stream] });
+      }
+    }
+    return { seq: msg.seq, groups, flows };
   }
 }
 
@@ -451,7 +481,7 @@ export function streamMessage(
   const w = runs.get(msg.run);
   if (w === undefined) {
     // A worker that was given no frame at all has nothing to flush.
-    if (msg.kind === 'end') return { seq: msg.seq, groups: [] };
+    if (msg.kind === 'end') return { seq: msg.seq, groups: [], flows: [] };
     throw new Error(`stream run ${msg.run} unknown`);
   }
   const r = msg.kind === 'out' ? w.outJob(msg) : w.end(msg);

@@ -305,7 +305,7 @@ function entry(job: JobMeta, result: Promise<JobResult>, target: Target | undefi
  * Copy the frames' bytes into one fresh buffer (contiguous records of a read chunk as one span,
  * record headers included) and their metadata into a Float64Array: two transferable buffers.
  */
-export function pack(
+function pack(
   seq: number,
   raws: readonly RawFrame[],
   pcapng: boolean,

@@ -56,6 +56,11 @@ export function routeHash(u8: Uint8Array, at: number, end: number, linktype: num
         et = u16(u8, at + 2);
         at += 4;
       }
+      // 802.3 length, then LLC/SNAP (RFC 1042): the EtherType is after the 8-byte SNAP header.
+      if (et <= 1500 && end - at >= 8 && u8[at] === 0xaa && u8[at + 1] === 0xaa && u8[at + 2] === 0x03) {
+        et = u16(u8, at + 6);
+        at += 8;
+      }
       break;
     case 113: // Linux cooked (SLL)
       if (end - at < 16) return NONE;

@@ -29,8 +29,21 @@ import type { RawFrame } from '../../core/frame.js';
 import type { Datagram } from '../../stages/ip-defrag.js';
 import type { TcpChunk } from '../../stages/tcp-stream.js';
 import type { EncodedFrames, EncodedRun, EncodeRequest, EngineOptions, StreamRequest } from '../engine.js';
-import { pack } from '../parallel.js';
-import { type JobConfig, META } from './encode.js';
+import {
+  type JobConfig,
+  M_END,
+  M_FCS,
+  M_HASTS,
+  M_IFACE,
+  M_LINK,
+  M_N,
+  M_NSEC,
+  M_ORIG,
+  M_SEC,
+  M_SECTION,
+  M_START,
+  META,
+} from './encode.js';
 import type { WorkerPool } from './pool.js';
 import { routeHash } from './route.js';
 import {
@@ -152,26 +165,9 @@ export function streamsRun(
           continue;
         }
         const s = seq++;
-        const { job } = pack(s, g, pcapng, cfg, '', (bytes, frames) => ({
-          u8: new Uint8Array(bytes),
-          m: new Float64Array(frames * META),
-          slot: undefined,
-        }));
-        const msg = {
-          kind: 'in',
-          seq: s,
-          run,
-          me: w,
-          of: N,
-          cfg,
-          streams,
-          buf: job.buf,
-          meta: job.meta,
-          count: job.count,
-          pcapng,
-          extras: job.extras,
-        };
-        const t = [job.buf as ArrayBuffer, job.meta!.buffer as ArrayBuffer];
+        const job = packFrames(g);
+        const msg = { kind: 'in', seq: s, run, me: w, of: N, cfg, streams, count: g.length, pcapng, ...job };
+        const t = [job.buf, job.meta.buffer as ArrayBuffer];
         jobs.push([s, track(pool.send<StreamInResult>(w, s, msg, t))]);
       }
       return { count, numbers, owner, index, capBytes, wireBytes, jobs };
@@ -322,4 +318,42 @@ export function streamsRun(
   }
 
   return { info: reader.info, batches };
+}
+
+/**
+ * One worker's frames of a batch: each frame's bytes copied into one fresh buffer (a worker's
+ * frames are interleaved with the others', so not one span as in parallel.ts) and the metadata
+ * into a Float64Array, both transferred.
+ */
+function packFrames(raws: readonly RawFrame[]): {
+  buf: ArrayBuffer;
+  meta: Float64Array;
+  extras: [number, readonly string[] | undefined, RawFrame['opts']][] | undefined;
+} {
+  let total = 0;
+  for (const r of raws) total += r.end - r.start;
+  const u8 = new Uint8Array(total);
+  const m = new Float64Array(raws.length * META);
+  let extras: [number, readonly string[] | undefined, RawFrame['opts']][] | undefined;
+  let at = 0;
+  for (let i = 0; i < raws.length; i++) {
+    const r = raws[i];
+    const len = r.end - r.start;
+    u8.set(r.bytes.u8.subarray(r.start, r.end), at);
+    const k = i * META;
+    m[k + M_N] = r.n;
+    m[k + M_START] = at;
+    m[k + M_END] = at + len;
+    m[k + M_ORIG] = r.origLen;
+    m[k + M_SEC] = r.tsSec;
+    m[k + M_NSEC] = r.tsNsec;
+    m[k + M_HASTS] = r.hasTs ? 1 : 0;
+    m[k + M_LINK] = r.linktype;
+    m[k + M_IFACE] = r.iface;
+    m[k + M_FCS] = r.fcsLen;
+    m[k + M_SECTION] = r.section;
+    if (r.comments !== undefined || r.opts !== undefined) (extras ??= []).push([i, r.comments, r.opts]);
+    at += len;
+  }
+  return { buf: u8.buffer, meta: m, extras };
 }

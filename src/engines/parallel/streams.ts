@@ -445,13 +445,9 @@ function hash6(a: Ipv6): number {
  */
 function portable(x: Datagram | TcpChunk): Datagram | TcpChunk {
   if (x.kind === 'tcp') return { ...x, data: x.data.slice() };
+  // A datagram's payload and header are copies already (ip-defrag.ts), its packet's bytes the payload.
   const p = x.packet;
-  return {
-    ...x,
-    payload: x.payload.slice(),
-    header: x.header?.slice(),
-    packet: p === undefined ? undefined : ({ ...p, bytes: p.bytes.u8 } as unknown as Frame),
-  };
+  return p === undefined ? x : { ...x, packet: { ...p, bytes: p.bytes.u8 } as unknown as Frame };
 }
 
 /** Undo `portable()` for a datagram's dissected payload. */

@@ -75,7 +75,8 @@ interface Batch {
   readonly wireBytes: number;
   /** Per worker: the `in` job's seq and answer (undefined: no frames for it). */
   readonly jobs: (readonly [number, Promise<StreamInResult>] | undefined)[];
-  out?: Promise<EncodedFrames>;
+  /** The encoded frames, and what goes to `extraction.reassembly` (kept in batch order when yielded). */
+  out?: Promise<{ frames: EncodedFrames; stored: (Datagram | TcpChunk)[] }>;
 }
 
 export function streamsRun(
@@ -110,6 +111,12 @@ export function streamsRun(
     else res.ipv4?.push(y);
   };
 
+  /** A batch handed out: its stored results go to `extraction.reassembly` in frame order. */
+  const hand = (x: { frames: EncodedFrames; stored: (Datagram | TcpChunk)[] }): EncodedFrames => {
+    for (const y of x.stored) keep(y);
+    return x.frames;
+  };
+
   async function* batches(): AsyncGenerator<EncodedFrames, void, undefined> {
     if (limit <= 0) return;
     const N = rc.workers;
@@ -133,6 +140,8 @@ export function streamsRun(
     let chain: Promise<void> = Promise.resolve();
     const fifo: Batch[] = [];
     let current: Batch | undefined;
+    /** Which worker holds each conversation / fragmented pair key. */
+    const owners = new Map<string, number>();
     const track = <T>(p: Promise<T>): Promise<T> => {
       p.catch(() => {});
       return p;
@@ -166,7 +175,7 @@ export function streamsRun(
         }
         const s = seq++;
         const job = packFrames(g);
-        const msg = { kind: 'in', seq: s, run, me: w, of: N, cfg, streams, count: g.length, pcapng, ...job };
+        const msg = { kind: 'in', seq: s, run, cfg, streams, count: g.length, pcapng, ...job };
         const t = [job.buf, job.meta.buffer as ArrayBuffer];
         jobs.push([s, track(pool.send<StreamInResult>(w, s, msg, t))]);
       }
@@ -180,18 +189,25 @@ export function streamsRun(
         release = r;
       });
       b.out = track(
-        (async (): Promise<EncodedFrames> => {
+        (async (): Promise<{ frames: EncodedFrames; stored: (Datagram | TcpChunk)[] }> => {
           const outs: (Promise<StreamOutResult> | undefined)[] = [];
           let groups: EndGroup[] = [];
           try {
             await before;
             const ins: (StreamInResult | undefined)[] = await Promise.all(b.jobs.map((j) => j?.[1]));
-            for (const r of ins) {
-              if (r?.misrouted !== undefined)
-                throw new PcapkitError(
-                  'ERR_ENGINE',
-                  `engine 'server' cannot route frame ${r.misrouted} to the worker holding its flow (a tunnel or quoted header it does not follow); use --engine default or pipeline`,
-                );
+            // Every conversation (and fragmented pair) must live on one worker only.
+            for (let w = 0; w < N; w++) {
+              const r = ins[w];
+              if (r === undefined) continue;
+              for (const k of r.keys) {
+                const o = owners.get(k);
+                if (o === undefined) owners.set(k, w);
+                else if (o !== w)
+                  throw new PcapkitError(
+                    'ERR_ENGINE',
+                    `engine 'server' split a flow over two workers (a tunnel or quoted header its router does not follow) in frames ${b.numbers[0]}–${b.numbers[b.count - 1]}; use --engine default or pipeline`,
+                  );
+              }
             }
             // Global stream numbers, in frame order.
             for (let i = 0; i < b.count; i++) {
@@ -247,6 +263,7 @@ export function streamsRun(
           const offsets = new Uint32Array(b.count + 1);
           const views = rs.map((r) => (r === undefined ? undefined : new Uint8Array(r.out, r.outStart, r.outLen)));
           const sp = new Uint32Array(N);
+          const stored: (Datagram | TcpChunk)[] = [];
           let at = 0;
           for (let i = 0; i < b.count; i++) {
             const w = b.owner[i];
@@ -258,20 +275,23 @@ export function streamsRun(
             records.set(views[w]!.subarray(from, to), at);
             at += to - from;
             const st = r.stored;
-            while (sp[w] < st.length && st[sp[w]][0] === k) keep(st[sp[w]++][1]);
+            while (sp[w] < st.length && st[sp[w]][0] === k) stored.push(st[sp[w]++][1]);
           }
           offsets[b.count] = at;
-          for (const g of groups) for (const x of g.stored) keep(x);
+          for (const g of groups) for (const x of g.stored) stored.push(x);
           const issues: [number, string, string, number][] = [];
           for (const r of rs) if (r !== undefined) for (const x of r.issues) issues.push(x as [number, string, string, number]);
           return {
-            count: b.count,
-            numbers: b.numbers,
-            records,
-            offsets,
-            capBytes: b.capBytes,
-            wireBytes: b.wireBytes,
-            issues,
+            frames: {
+              count: b.count,
+              numbers: b.numbers,
+              records,
+              offsets,
+              capBytes: b.capBytes,
+              wireBytes: b.wireBytes,
+              issues,
+            },
+            stored,
           };
         })(),
       );
@@ -300,7 +320,7 @@ export function streamsRun(
             fifo.push(current);
           }
           current = b;
-          while (fifo.length >= maxAhead) yield await fifo.shift()!.out!;
+          while (fifo.length >= maxAhead) yield hand(await fifo.shift()!.out!);
         }
         n += take;
         if (n >= limit) break;
@@ -309,7 +329,7 @@ export function streamsRun(
         finalize(current, true);
         fifo.push(current);
       }
-      while (fifo.length > 0) yield await fifo.shift()!.out!;
+      while (fifo.length > 0) yield hand(await fifo.shift()!.out!);
       ok = true;
     } finally {
       // On error or early stop the pool is terminated: outstanding jobs reject (and are caught).

@@ -21,7 +21,7 @@ import type { Frame, PacketOptions, RawFrame } from '../../core/frame.js';
 import { Formatter, writePlain } from '../../dump/fmt.js';
 import { ascii, ByteOut } from '../../dump/out.js';
 import { defaultRegistry } from '../../protocols/index.js';
-import type { Transport } from '../../stages/flow-key.js';
+import { pairKey, type Transport } from '../../stages/flow-key.js';
 import type { Datagram } from '../../stages/ip-defrag.js';
 import type { FlowInfo, TraceOptions } from '../../stages/trace.js';
 import { StreamRun } from '../../stages/reassembly.js';
@@ -41,7 +41,6 @@ import {
   M_START,
   META,
 } from './encode.js';
-import { addrHash4, addrHash6, pairHash } from './route.js';
 
 /** What the stream stages of a run ask for (from the extraction's reassembly options). */
 export interface StreamConfig {
@@ -64,9 +63,6 @@ export interface StreamIn {
   readonly kind: 'in';
   readonly seq: number;
   readonly run: number;
-  /** This worker's index and the number of workers (for the routing check). */
-  readonly me: number;
-  readonly of: number;
   readonly cfg: JobConfig;
   readonly streams: StreamConfig;
   readonly buf: ArrayBuffer;
@@ -81,8 +77,11 @@ export interface StreamInResult {
   /** Conversations each frame opened (TCP, UDP), in the worker's numbering order. */
   readonly tcpNew: Uint16Array;
   readonly udpNew: Uint16Array;
-  /** A frame that touched flow state another worker owns (routing cannot be trusted): its number. */
-  readonly misrouted: number | undefined;
+  /**
+   * Keys of the conversations the job created and of the fragmented address pairs it saw: a key
+   * that two workers hold means a flow was split (a tunnel, a quoted header), and the run fails.
+   */
+  readonly keys: readonly string[];
 }
 
 /** Global stream numbers of conversations the worker opened since the last update, in its order. */
@@ -151,9 +150,10 @@ class StreamWorker {
   private readonly held = new Map<number, { frames: Frame[]; kinds: Uint8Array }>();
   private readonly tcpMap: number[] = [];
   private readonly udpMap: number[] = [];
-  private me = 0;
-  private of = 1;
-  private misrouted: number | undefined;
+  /** Keys of conversations and fragmented pairs this job touched first (see `StreamInResult.keys`). */
+  private keys: string[] = [];
+  private readonly fkeys = new Set<string>();
+  private readonly kbuf = new Uint32Array(11);
   private sawTcp = false;
   /** Per traced flow, in creation order: 1 when its first frame's flow was a TCP stream. */
   private readonly flowKinds: number[] = [];
@@ -183,38 +183,36 @@ class StreamWorker {
     const tcp = idx.tcp.bind(idx);
     const udp = idx.udp.bind(idx);
     idx.tcp = (t, l, n) => {
-      this.check(t, n);
+      const c0 = idx.tcpStreams;
       const s = tcp(t, l, n);
+      if (idx.tcpStreams !== c0) this.created('t', t);
       if (s >= 0) this.sawTcp = true;
       return s;
     };
     idx.udp = (t, l, n) => {
-      this.check(t, n);
-      return udp(t, l, n);
+      const c0 = idx.udpStreams;
+      const s = udp(t, l, n);
+      if (idx.udpStreams !== c0) this.created('u', t);
+      return s;
     };
   }
 
-  private owner(h: number): number {
-    return h % this.of;
+  /** A conversation this worker created: its key goes to the main thread's ownership check. */
+  private created(kind: string, t: Transport): void {
+    pairKey(t, this.kbuf);
+    this.keys.push(kind + this.kbuf.join(','));
   }
 
-  private check(t: Transport, n: number): void {
-    const h = t.v6
-      ? pairHash(hash6(t.src6!), hash6(t.dst6!))
-      : pairHash(addrHash4(t.src4), addrHash4(t.dst4));
-    if (this.owner(h) !== this.me) this.misrouted ??= n;
-  }
-
-  /** Fragments must be on the worker that owns their datagram's pair. */
-  private checkFragments(f: Frame): void {
+  /** The address pairs of fragments (their datagrams must meet on one worker), once per job. */
+  private fragments(f: Frame): void {
     const ls = f.layers;
     for (let i = 0; i < ls.length; i++) {
       const l = ls[i];
+      let key: string | undefined;
       if (l.protocol === 'ipv4') {
         const g = l.fields as { src?: number; dst?: number; mf?: number; fragOffset?: number };
-        if ((g.mf === 1 || (g.fragOffset ?? 0) !== 0) && g.src !== undefined && g.dst !== undefined) {
-          if (this.owner(pairHash(addrHash4(g.src), addrHash4(g.dst))) !== this.me) this.misrouted ??= f.n;
-        }
+        if ((g.mf === 1 || (g.fragOffset ?? 0) !== 0) && g.src !== undefined && g.dst !== undefined)
+          key = g.src < g.dst ? `f${g.src},${g.dst}` : `f${g.dst},${g.src}`;
       } else if (l.protocol === 'ipv6') {
         const g = l.fields as { src?: Ipv6; dst?: Ipv6 };
         if (g.src === undefined || g.dst === undefined) continue;
@@ -224,7 +222,15 @@ class StreamWorker {
           if (p === 'ipv6' || p === 'ipv4') break;
           if (p === 'ipv6_frag' || p === 'ipv6.frag') frag = true;
         }
-        if (frag && this.owner(pairHash(hash6(g.src), hash6(g.dst))) !== this.me) this.misrouted ??= f.n;
+        if (frag) {
+          const a = g.src.join(',');
+          const b = g.dst.join(',');
+          key = a < b ? `F${a}|${b}` : `F${b}|${a}`;
+        }
+      }
+      if (key !== undefined && !this.fkeys.has(key)) {
+        this.fkeys.add(key);
+        this.keys.push(key);
       }
     }
   }
@@ -235,8 +241,6 @@ class StreamWorker {
   }
 
   in(job: StreamIn): StreamInResult {
-    this.me = job.me;
-    this.of = job.of;
     const bytes = new Bytes(new Uint8Array(job.buf));
     const m = job.meta;
     const n = job.count;
@@ -250,7 +254,8 @@ class StreamWorker {
     const tracer = this.run.tracer;
     const traced = (tracer as unknown as { all: unknown[] } | undefined)?.all ?? [];
     let xi = 0;
-    this.misrouted = undefined;
+    this.keys = [];
+    this.fkeys.clear();
     for (let i = 0; i < n; i++) {
       const k = i * META;
       let comments: readonly string[] | undefined;
@@ -279,7 +284,7 @@ class StreamWorker {
       const f = this.dissect(raw);
       frames[i] = f;
       if (defrag) {
-        this.checkFragments(f);
+        this.fragments(f);
         this.run.defrag(f);
       }
       const t0 = idx.tcpStreams;
@@ -296,7 +301,7 @@ class StreamWorker {
       }
     }
     this.held.set(job.seq, { frames, kinds });
-    return { seq: job.seq, tcpNew, udpNew, misrouted: this.misrouted };
+    return { seq: job.seq, tcpNew, udpNew, keys: this.keys };
   }
 
   private remap(list: unknown[] | undefined): void {
@@ -432,10 +437,6 @@ class StreamWorker {
     }
     return { seq: msg.seq, groups, flows };
   }
-}
-
-function hash6(a: Ipv6): number {
-  return addrHash6(a[0], a[1], a[2], a[3]);
 }
 
 /**

@@ -24,6 +24,12 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The CLI and engine tests run the built dist/ (as users do). Build it once here, before any test
+// runs, so no test rebuilds dist/ while another one reads it.
+if (files.some((f) => /test[\\/](cli|engines)[\\/]/.test(f))) {
+  const b = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+}
 const r = spawnSync(
   process.execPath,
   [

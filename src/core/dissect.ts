@@ -173,6 +173,8 @@ export function createDissector(opts: DissectOptions): Dissector {
         if (np === undefined) {
           const hs = reg.heuristics(nx.table);
           for (let i = 0; i < hs.length; i++) {
+            // A protocol above the stop layer would end the loop anyway: don't pay for its probe.
+            if (hs[i].rank > maxRank) continue;
             if (hs[i].probe!(b, hdrEnd, pend)) {
               np = hs[i];
               break;

@@ -1,5 +1,5 @@
 /**
- * End to end: the BUILT `pcapkit` binary (dist/cli.js, rebuilt in `before`) on corpus captures and
+ * End to end: the BUILT `pcapkit` binary (dist/cli.js, built by `npm test` before any test runs) on corpus captures and
  * generated ones. Every report format parses back; exit codes, messages, EPIPE, SIGINT, cut-offs.
  */
 import assert from 'node:assert/strict';
@@ -37,15 +37,18 @@ const IN = corpusPath('pypcapkit__in.pcap');
 const noCorpus = { skip: SKIP_NO_CORPUS };
 
 before(() => {
-  const b = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-    },
-  );
-  assert.equal(b.status, 0, `build failed: ${b.stdout}${b.stderr}`);
+  // `npm test` builds dist/ before any test runs (scripts/test.mjs); build here only when run alone.
+  if (!existsSync(CLI)) {
+    const b = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(b.status, 0, `build failed: ${b.stdout}${b.stderr}`);
+  }
   assert.ok(existsSync(CLI));
   dir = mkdtempSync(join(tmpdir(), 'pcapkit-cli-'));
 });

@@ -7,26 +7,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pcapkit as run } from '../helpers/cli.js';
 import { corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 import { HAVE_TSHARK } from '../helpers/tshark.js';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
-const CLI = join(ROOT, 'src', 'cli.ts');
-const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href;
 const dir = mkdtempSync(join(tmpdir(), 'pcapkit-rcli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function pcapkit(args: string[], cwd = dir) {
-  const r = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1' },
-    maxBuffer: 1 << 26,
-  });
-  return { code: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
-}
+const pcapkit = (args: string[], cwd = dir) => run(args, { cwd });
 function tshark(args: string[]): string {
   const r = spawnSync('tshark', args, { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 1 << 26 });
   return r.stdout.toString('utf8');

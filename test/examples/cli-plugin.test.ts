@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { build, ethernet, ip, ipv4, loadPlugins, payload, udp, writePcap } from '../../src/index.js';
-import { EXAMPLES, pcapkit } from './cli-helper.js';
+import { EXAMPLES, pcapkit } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pcapkit-plugin-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

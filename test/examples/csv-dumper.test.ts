@@ -20,8 +20,8 @@ import {
   udp,
   writePcap,
 } from '../../src/index.js';
+import { EXAMPLES, pcapkit } from '../helpers/cli.js';
 import { corpusPath, oraclePackets, SKIP_NO_CORPUS } from '../helpers/corpus.js';
-import { EXAMPLES, pcapkit } from './cli-helper.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pcapkit-csv-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

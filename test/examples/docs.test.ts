@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EXAMPLES, ROOT } from './cli-helper.js';
+import { EXAMPLES, ROOT } from '../helpers/cli.js';
 
 const DOC = readFileSync(join(ROOT, 'docs', 'extending.md'), 'utf8');
 

@@ -20,7 +20,7 @@ import {
   tcp,
   writePcap,
 } from '../../src/index.js';
-import { EXAMPLES, pcapkit } from './cli-helper.js';
+import { EXAMPLES, pcapkit } from '../helpers/cli.js';
 
 const reg = withExperiment(defaultRegistry);
 const dir = mkdtempSync(join(tmpdir(), 'pcapkit-tcpexp-'));

@@ -19,7 +19,7 @@ import {
   udp,
   writePcap,
 } from '../../src/index.js';
-import { EXAMPLES, pcapkit } from './cli-helper.js';
+import { EXAMPLES, pcapkit } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pcapkit-udpflows-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

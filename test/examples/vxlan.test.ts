@@ -22,7 +22,7 @@ import {
   udp,
   writePcap,
 } from '../../src/index.js';
-import { EXAMPLES, pcapkit } from './cli-helper.js';
+import { EXAMPLES, pcapkit } from '../helpers/cli.js';
 
 const reg = defaultRegistry.with(vxlan);
 const dir = mkdtempSync(join(tmpdir(), 'pcapkit-vxlan-'));

@@ -4,9 +4,7 @@
  * features that only make the run faster (never a silent zero-frame run, PyPCAPKit #399/#386).
  * Engines live in a registry value users extend: `defaultEngines.with(myEngine)`.
  */
-import type { Datagram } from '../stages/ip-defrag.js';
-import type { TcpChunk } from '../stages/tcp-stream.js';
-import type { FlowInfo, TraceOptions } from '../stages/trace.js';
+
 import type { CaptureInfo } from '../capture/info.js';
 import type { ReadOptions } from '../capture/read.js';
 import type { Input } from '../capture/source.js';
@@ -14,6 +12,9 @@ import type { Frame, LayerKind } from '../core/frame.js';
 import type { Registry } from '../core/registry.js';
 import type { WarningCode } from '../core/warnings.js';
 import type { EncodedBatch, RecordEncoding } from '../dump/dumper.js';
+import type { Datagram } from '../stages/ip-defrag.js';
+import type { TcpChunk } from '../stages/tcp-stream.js';
+import type { FlowInfo, TraceOptions } from '../stages/trace.js';
 
 /** What an engine can honour. */
 export type Feature =

@@ -95,7 +95,13 @@ function reassemblySummary(x: ReturnType<typeof extract>): unknown {
   const r = x.reassembly;
   if (r === undefined) return undefined;
   return {
-    ipv4: r.ipv4?.map((d) => [d.frame, d.frames.join(','), d.complete, d.length, Buffer.from(d.payload).toString('hex')]),
+    ipv4: r.ipv4?.map((d) => [
+      d.frame,
+      d.frames.join(','),
+      d.complete,
+      d.length,
+      Buffer.from(d.payload).toString('hex'),
+    ]),
     ipv6: r.ipv6?.map((d) => [d.frame, d.frames.join(','), d.complete, d.length, d.packet?.layers.length]),
     tcp: r.tcp?.map((c) => [c.flow, c.dir, c.seq, c.gap, c.frames.join(','), Buffer.from(c.data).toString('hex')]),
   };

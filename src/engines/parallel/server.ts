@@ -249,7 +249,14 @@ export function streamsRun(
                 continue;
               }
               const s = seq++;
-              const msg = { kind: 'out', seq: s, run, job: j[0], maps: takeMaps(w), tail: w === lastOwner ? tail : undefined };
+              const msg = {
+                kind: 'out',
+                seq: s,
+                run,
+                job: j[0],
+                maps: takeMaps(w),
+                tail: w === lastOwner ? tail : undefined,
+              };
               outs.push(track(pool.send<StreamOutResult>(w, s, msg)));
             }
           } finally {
@@ -280,7 +287,8 @@ export function streamsRun(
           offsets[b.count] = at;
           for (const g of groups) for (const x of g.stored) stored.push(x);
           const issues: [number, string, string, number][] = [];
-          for (const r of rs) if (r !== undefined) for (const x of r.issues) issues.push(x as [number, string, string, number]);
+          for (const r of rs)
+            if (r !== undefined) for (const x of r.issues) issues.push(x as [number, string, string, number]);
           return {
             frames: {
               count: b.count,

@@ -23,9 +23,9 @@ import { ascii, ByteOut } from '../../dump/out.js';
 import { defaultRegistry } from '../../protocols/index.js';
 import { pairKey, type Transport } from '../../stages/flow-key.js';
 import type { Datagram } from '../../stages/ip-defrag.js';
-import type { FlowInfo, TraceOptions } from '../../stages/trace.js';
 import { StreamRun } from '../../stages/reassembly.js';
 import type { TcpChunk } from '../../stages/tcp-stream.js';
+import type { FlowInfo, TraceOptions } from '../../stages/trace.js';
 import {
   type JobConfig,
   M_END,

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,9 +14,12 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../../bench/generate.js';
 import { extract } from '../../src/api/extract.js';
+import { writePcap } from '../../src/capture/write-pcap.js';
 import { defaultEngines } from '../../src/engines/index.js';
 import { WorkerPool, workerCounts } from '../../src/engines/parallel/pool.js';
 import { createParallelEngine, type ParallelEngine } from '../../src/engines/parallel.js';
+import { build, ip, payload } from '../../src/index.js';
+import { ethernet, geneve, ipv4, udp } from '../../src/protocols/index.js';
 import { corpusFiles, corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 
 /** A Writable that keeps everything written; `fail` makes writes error after that many bytes. */
@@ -386,6 +389,35 @@ describe('parallel engines', () => {
       assert.ok(got.length > 1000);
       assert.ok(got.equals(want), JSON.stringify(extra));
     }
+  });
+
+  test('server: a flow the router splits over two workers (inside UDP tunnels) fails the run, never differs', async () => {
+    // The same inner UDP conversation plain and inside Geneve tunnels between many outer pairs:
+    // the router keeps each tunnel on its outer pair's worker, so the inner flow lands on both.
+    const inner = (k: number) =>
+      build(
+        ethernet.make(),
+        ipv4.make({ src: ip('192.168.0.1'), dst: ip('192.168.0.2') }),
+        udp.make({ srcport: 1, dstport: 2 }),
+        payload(`inner ${k}`),
+      );
+    const packets: Uint8Array[] = [inner(0)];
+    for (let k = 1; k <= 16; k++)
+      packets.push(
+        build(
+          ethernet.make(),
+          ipv4.make({ src: ip(`10.0.0.${k}`), dst: ip(`10.0.1.${k}`) }),
+          udp.make({ srcport: 40000, dstport: 6081 }),
+          geneve.make({ protoType: 0x6558 }),
+          inner(k),
+        ),
+      );
+    const file = join(dir, 'tunnels.pcap');
+    writeFileSync(file, writePcap(packets.map((data, i) => ({ data, tsSec: 1_000_000 + i, tsNsec: 0 }))));
+    const want = await report(file, 'default', 'ndjson', { flows: true });
+    assert.ok(!want.toString().startsWith('error'));
+    const got = await report(file, streamServer, 'ndjson', { flows: true });
+    assert.match(got.toString(), /^error: engine 'server' split a flow over two workers/);
   });
 
   test('pipeline with reassembly stays single-threaded and warns', async () => {

@@ -2,14 +2,16 @@
  * Flow routing for the `server` strategy: each frame goes to the worker that owns its IP address
  * pair, by a symmetric hash (both directions, and every fragment of a datagram, land together: a
  * fragment after the first has no ports, so ports are not in the key). The main thread reads only
- * the link and IP headers of the raw record; workers check the same hash on what they dissected
- * (`owner()` of every flow key and fragment they touch) so a frame routed wrong fails the run
- * instead of silently numbering flows differently.
+ * the link and IP headers of the raw record. Workers report the key of every conversation and
+ * fragmented pair they create; the main thread fails the run if two workers hold the same key (a
+ * flow split by a tunnel the router does not follow) instead of numbering flows differently.
  *
  * Followed to the address pair the flow key uses (flow-key.ts: the IP header just outside the
  * transport header): ICMP/ICMPv6 errors route by the quoted header's pair (RFC 792, RFC 4443 §2.1
  * errors carry the offending packet's header), IP-in-IP and IPv6-in-IPv4 (RFC 2003, RFC 4213) by
  * the inner pair, unless the outer packet is a fragment (then its fragments must meet first).
+ * UDP tunnels (L2TP, Geneve) stay on their outer pair: the tunnel's own UDP flow is keyed there, and
+ * the flows inside stay together as long as they are seen in that tunnel only.
  */
 
 /** A 32-bit mix (lowbias32): spreads nearby addresses over workers. */

@@ -19,9 +19,12 @@
  * Caps and timeouts (ip-defrag's datagram/byte caps and reassembly timeout, tcp-stream's idle
  * timeout and connection cap, the flow index's conversation cap) hold per worker: a capture that
  * reaches one can differ from the default engine in where a given-up datagram or an idle
- * connection's leftovers are reported. A frame whose flow state another worker owns (a tunnel the
- * router does not follow, a fragmented ICMP error) fails the run (ERR_ENGINE) rather than
- * numbering flows differently.
+ * connection's leftovers are reported, and tracing's idle timeout ends flows per worker. Workers
+ * report every conversation key and fragmented address pair they create; one held by two workers
+ * (a flow seen both inside a UDP tunnel and outside it, a fragmented ICMP error) fails the run
+ * (ERR_ENGINE) rather than numbering flows differently. Not checked: an FTP data connection
+ * announced for an address outside the control connection's pair (FXP) may not be labelled
+ * ftp-data when it lands on another worker.
  */
 import { readCapture } from '../../capture/read.js';
 import { PcapkitError } from '../../core/errors.js';

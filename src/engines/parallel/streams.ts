@@ -1,7 +1,7 @@
 /**
  * The `server` strategy's worker side: each worker owns the flows whose address pair hashes to it
  * (route.ts) and runs the default engine's own stream stages (src/stages/reassembly.ts: ip-defrag,
- * flow numbering, TCP reassembly, application parsers) on its frames, in frame order. Three
+ * flow numbering, TCP reassembly, application parsers, flow tracing) on its frames, in frame order. Three
  * messages per run:
  *
  * - `in`: dissect a batch, run the stages; answer how many TCP/UDP conversations each frame
@@ -12,7 +12,7 @@
  * - `end`: end of input; what the default engine's finish() puts on the last frame (datagrams given
  *   up, connections closed) comes back per connection with its ordering key, encoded, so the main
  *   thread can merge every worker's in the default engine's order and hand it to the owner of the
- *   last frame.
+ *   last frame; traced flows come back too (trace files are written by the workers).
  */
 import { Bytes } from '../../core/bytes.js';
 import { createDissector } from '../../core/dissect.js';

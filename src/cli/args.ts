@@ -77,7 +77,9 @@ const REASSEMBLY_NAMES: Readonly<Record<string, readonly string[]>> = {
 };
 
 function reassembly(s: CliState): Writable<ExtractReassembleOptions> {
-  if (typeof s.options.reassemble !== 'object') s.options.reassemble = { strict: false };
+  // The report carries what was reassembled (on the frames); keeping it in memory as well
+  // (`store`, for library callers) would grow with the file.
+  if (typeof s.options.reassemble !== 'object') s.options.reassemble = { strict: false, store: false };
   return s.options.reassemble as Writable<ExtractReassembleOptions>;
 }
 function tracing(s: CliState): Writable<ExtractTraceOptions> {

@@ -755,7 +755,9 @@ class Http1StreamParser implements StreamParser {
           const at = findStartLine(v);
           if (at < 0) {
             // Drop what cannot start a start line; keep a candidate whose line is not complete yet.
+            // No message is open, so the frame marks of what was dropped can go too.
             this.buf.consume(-at - 1);
+            this.buf.release(this.buf.base);
             return;
           }
           if (at > 0) this.buf.consume(at);
@@ -800,7 +802,9 @@ class Http1StreamParser implements StreamParser {
           if (!this.seen && v[0] === 0 && n < MAX_HEAD) return;
           const le = v.indexOf(LF);
           if (le < 0) {
-            if (n > MAX_HEAD) this.resync();
+            // Wait for the line only while it can still be one: holding (and rescanning) up to
+            // MAX_HEAD of a stream that is not HTTP costs memory and time on every connection.
+            if (n > MAX_HEAD || !startLinePrefix(v, n)) this.resync();
             return;
           }
           const sl = parseStartLine(v, 0, n);
@@ -1100,15 +1104,37 @@ const MAX_RESYNC_LINE = 16 * 1024;
  * valid line counts. Returns its offset, or -(k + 1) where k is how many leading octets can be
  * dropped (no start line can begin in them, whatever follows), so every octet is scanned once.
  */
+/** Longest method token taken as one (RFC 9110 §9: registered methods have at most 17 characters). */
+const MAX_METHOD = 32;
+const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f];
+
+/**
+ * Can `v[0, n)`, with no LF yet, still begin a start line (RFC 9112 §3, §4)? A status line begins
+ * with "HTTP/"; a request line with a method token (tchar) ended by SP within MAX_METHOD octets.
+ */
+function startLinePrefix(v: Uint8Array, n: number): boolean {
+  let http = true;
+  for (let i = 0; i < n && i < HTTP_SLASH.length; i++) if (v[i] !== HTTP_SLASH[i]) http = false;
+  if (http) return true;
+  const m = Math.min(n, MAX_METHOD + 1);
+  for (let i = 0; i < m; i++) {
+    if (v[i] === SP) return i > 0;
+    if (!TCHAR[v[i]]) return false;
+  }
+  return n <= MAX_METHOD;
+}
+
 function findStartLine(v: Uint8Array): number {
   const n = v.length;
+  let le = v.indexOf(LF); // the first LF at or after p (-1: none left), found once per line
   for (let p = 0; p < n; p++) {
     const c = v[p];
     const lineStart = p === 0 || v[p - 1] === LF;
     if (!lineStart && !(c >= 0x41 && c <= 0x5a && (c === 0x48 || !TCHAR[v[p - 1]]))) continue;
-    const le = v.indexOf(LF, p);
+    if (le >= 0 && le < p) le = v.indexOf(LF, p);
     if (le < 0) {
-      if (n - p <= MAX_RESYNC_LINE) return -(p + 1); // wait for the rest of this line
+      // Wait for the rest of this line only if it can still be a start line.
+      if (n - p <= MAX_RESYNC_LINE && startLinePrefix(v.subarray(p), n - p)) return -(p + 1);
       continue;
     }
     if (le - p > MAX_RESYNC_LINE) continue;

@@ -3,8 +3,10 @@
  * parsed, their absolute stream offsets, and which capture frames carried which bytes, so that each
  * message can name the frames it came from. Not a protocol: HTTP/1, HTTP/2 and FTP parsers share it.
  */
+const EMPTY = new Uint8Array(0);
+
 export class StreamBuffer {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   private s = 0;
   private e = 0;
   /** Absolute stream offset of the first unconsumed byte. */
@@ -33,7 +35,8 @@ export class StreamBuffer {
       if (n + data.length <= this.buf.length && this.s > 0) {
         this.buf.copyWithin(0, this.s, this.e);
       } else {
-        const nb = new Uint8Array(Math.max(1024, (n + data.length) * 2));
+        // Empty: exactly what arrived (most chunks are parsed at once and dropped); else room to grow.
+        const nb = new Uint8Array(n === 0 ? data.length : Math.max(1024, (n + data.length) * 2));
         nb.set(this.buf.subarray(this.s, this.e));
         this.buf = nb;
       }
@@ -49,13 +52,18 @@ export class StreamBuffer {
     const k = Math.min(n, this.e - this.s);
     this.s += k;
     this.base += k;
-    if (this.s === this.e) this.s = this.e = 0;
+    // Nothing left: let the storage go, so thousands of idle connections hold no buffers.
+    if (this.s === this.e) {
+      this.s = this.e = 0;
+      this.buf = EMPTY;
+    }
   }
 
   /** A gap: forget the buffered bytes; the stream continues `missing` bytes later (0 if unknown). */
   skip(missing: number): void {
     this.base += this.e - this.s + Math.max(0, missing);
     this.s = this.e = 0;
+    this.buf = EMPTY;
   }
 
   /** Frames whose bytes overlap [start, end) (absolute offsets), in capture order, without repeats. */

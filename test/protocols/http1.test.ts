@@ -356,6 +356,23 @@ test('http1 stream: a gap inside a Content-Length body is counted; elsewhere it 
   );
 });
 
+test('http1 stream: bytes that cannot start a start line are dropped at once, not held (memory per connection)', () => {
+  const c = conn('http1');
+  // 40 segments of a non-HTTP stream on port 80 (no LF, no method token + SP), then a request.
+  for (let i = 0; i < 40; i++) c.feed(0, 'a'.repeat(536), { split: 536 });
+  c.feed(0, 'xx GET /z HTTP/1.1\r\nHost: h\r\n\r\n');
+  c.end();
+  assert.equal(c.messages.length, 1);
+  assert.equal(fieldsOf(c.messages[0]).uri, '/z');
+  // Only the frame that carried the request: none of the 40 dropped segments was kept.
+  assert.deepEqual(c.messages[0].frames, [41]);
+  // A method token still arriving is held (RFC 9112 §3: method SP request-target …).
+  const d = conn('http1');
+  d.feed(0, 'GE');
+  d.feed(0, 'T /y HTTP/1.1\r\n\r\n');
+  assert.equal(fieldsOf(d.messages[0]).uri, '/y');
+});
+
 test('http1 stream: capture started mid-stream (gap -1) finds the first start line', () => {
   const c = conn('http1');
   c.feed(1, 'ntent-Length: 3\r\n\r\nabcHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz', { gap: -1 });

@@ -47,7 +47,7 @@ export interface Job {
   readonly count: number;
   readonly pcapng: boolean;
   /** pcapng per-packet comments and options, for the few frames that have them. */
-  readonly extras: readonly (readonly [number, readonly string[] | undefined, PacketOptions | undefined])[] | undefined;
+  readonly extras: JobExtras | undefined;
 }
 
 export interface JobResult {
@@ -78,6 +78,43 @@ export const SLOT_IN = 4 << 20;
 export const SLOT_FRAMES = 16384;
 export const SLOT_OUT = 16 << 20;
 
+/** Job extras: pcapng comments and options of the few records that have them, by record index. */
+export type JobExtras = readonly (readonly [number, readonly string[] | undefined, PacketOptions | undefined])[];
+
+/**
+ * The records of a job as RawFrames, asked for in index order: row `i` of the metadata table
+ * (META slots per record), with its comments and options when the extras list names it.
+ */
+export function jobRecords(m: Float64Array, bytes: Bytes, ex: JobExtras | undefined): (i: number) => RawFrame {
+  let xi = 0;
+  return (i) => {
+    const k = i * META;
+    let comments: readonly string[] | undefined;
+    let opts: PacketOptions | undefined;
+    if (ex !== undefined && xi < ex.length && ex[xi][0] === i) {
+      comments = ex[xi][1];
+      opts = ex[xi][2];
+      xi++;
+    }
+    return {
+      n: m[k + M_N],
+      bytes,
+      start: m[k + M_START],
+      end: m[k + M_END],
+      origLen: m[k + M_ORIG],
+      tsSec: m[k + M_SEC],
+      tsNsec: m[k + M_NSEC],
+      hasTs: m[k + M_HASTS] === 1,
+      linktype: m[k + M_LINK],
+      iface: m[k + M_IFACE],
+      fcsLen: m[k + M_FCS],
+      comments,
+      opts,
+      section: m[k + M_SECTION],
+    };
+  };
+}
+
 const NL = ascii('\n');
 
 /** A compiled encoder: dissector and formatters built once per thread. */
@@ -100,32 +137,9 @@ export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
     const offsets = new Uint32Array(n + 1);
     const issues: [number, string, string, number][] = [];
     const ex = job.extras;
-    let xi = 0;
+    const records = jobRecords(m, bytes, ex);
     for (let i = 0; i < n; i++) {
-      const k = i * META;
-      let comments: readonly string[] | undefined;
-      let opts: PacketOptions | undefined;
-      if (ex !== undefined && xi < ex.length && ex[xi][0] === i) {
-        comments = ex[xi][1];
-        opts = ex[xi][2];
-        xi++;
-      }
-      const raw: RawFrame = {
-        n: m[k + M_N],
-        bytes,
-        start: m[k + M_START],
-        end: m[k + M_END],
-        origLen: m[k + M_ORIG],
-        tsSec: m[k + M_SEC],
-        tsNsec: m[k + M_NSEC],
-        hasTs: m[k + M_HASTS] === 1,
-        linktype: m[k + M_LINK],
-        iface: m[k + M_IFACE],
-        fcsLen: m[k + M_FCS],
-        comments,
-        opts,
-        section: m[k + M_SECTION],
-      };
+      const raw = records(i);
       const f = dissect(raw);
       offsets[i] = out.length;
       fmt.safeWriteJson(f, out, suffix);

@@ -17,7 +17,7 @@
 import { Bytes } from '../../core/bytes.js';
 import { createDissector } from '../../core/dissect.js';
 import type { Ipv6 } from '../../core/fields.js';
-import type { Frame, PacketOptions, RawFrame } from '../../core/frame.js';
+import type { Frame, PacketOptions } from '../../core/frame.js';
 import { Formatter, writePlain } from '../../dump/fmt.js';
 import { ascii, ByteOut } from '../../dump/out.js';
 import { defaultRegistry } from '../../protocols/index.js';
@@ -26,21 +26,7 @@ import type { Datagram } from '../../stages/ip-defrag.js';
 import { StreamRun } from '../../stages/reassembly.js';
 import type { TcpChunk } from '../../stages/tcp-stream.js';
 import type { FlowInfo, TraceOptions } from '../../stages/trace.js';
-import {
-  type JobConfig,
-  M_END,
-  M_FCS,
-  M_HASTS,
-  M_IFACE,
-  M_LINK,
-  M_N,
-  M_NSEC,
-  M_ORIG,
-  M_SEC,
-  M_SECTION,
-  M_START,
-  META,
-} from './encode.js';
+import { type JobConfig, jobRecords } from './encode.js';
 
 /** What the stream stages of a run ask for (from the extraction's reassembly options). */
 export interface StreamConfig {
@@ -253,34 +239,11 @@ class StreamWorker {
     const idx = this.run.index;
     const tracer = this.run.tracer;
     const traced = (tracer as unknown as { all: unknown[] } | undefined)?.all ?? [];
-    let xi = 0;
     this.keys = [];
     this.fkeys.clear();
+    const records = jobRecords(m, bytes, ex);
     for (let i = 0; i < n; i++) {
-      const k = i * META;
-      let comments: readonly string[] | undefined;
-      let opts: PacketOptions | undefined;
-      if (ex !== undefined && xi < ex.length && ex[xi][0] === i) {
-        comments = ex[xi][1];
-        opts = ex[xi][2];
-        xi++;
-      }
-      const raw: RawFrame = {
-        n: m[k + M_N],
-        bytes,
-        start: m[k + M_START],
-        end: m[k + M_END],
-        origLen: m[k + M_ORIG],
-        tsSec: m[k + M_SEC],
-        tsNsec: m[k + M_NSEC],
-        hasTs: m[k + M_HASTS] === 1,
-        linktype: m[k + M_LINK],
-        iface: m[k + M_IFACE],
-        fcsLen: m[k + M_FCS],
-        comments,
-        opts,
-        section: m[k + M_SECTION],
-      };
+      const raw = records(i);
       const f = this.dissect(raw);
       frames[i] = f;
       if (defrag) {

@@ -235,7 +235,8 @@ export function* readCaptureSync(
     let pos = 0;
     for (;;) {
       const keep = left?.length ?? 0;
-      const buf = new Uint8Array(keep + size);
+      // Not zero-filled: readSync overwrites what is parsed ([0, keep + n)), nothing past it is read.
+      const buf = new Uint8Array(Buffer.allocUnsafeSlow(keep + size).buffer, 0, keep + size);
       if (left) buf.set(left, 0);
       let n: number;
       try {

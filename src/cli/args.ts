@@ -365,7 +365,7 @@ export const FLAGS: FlagSpec[] = [
     type: 'string',
     arg: 'NAME',
     group: 'run',
-    help: "engine: default, tshark (alias pyshark), dpkt, scapy, or a plugin's",
+    help: "engine: default, pipeline, server (worker threads), tshark (alias pyshark), dpkt, scapy, or a plugin's",
     apply: (v: string, s, ctx) => {
       if (!ctx.engines.get(v))
         throw new PcapkitError('ERR_ENGINE', `unknown engine '${v}' (known: ${ctx.engines.names().join(', ')})`);

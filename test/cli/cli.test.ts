@@ -10,7 +10,18 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as plistParser from 'plist';
-import { build, ethernet, ip, ipv4, payload, readFramesSync, udp, writePcap, writePcapng } from '../../src/index.js';
+import {
+  build,
+  defaultEngines,
+  ethernet,
+  ip,
+  ipv4,
+  payload,
+  readFramesSync,
+  udp,
+  writePcap,
+  writePcapng,
+} from '../../src/index.js';
 import { corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 import { generateCapture, mixedFrame } from '../helpers/generate.js';
 
@@ -265,6 +276,9 @@ describe('exit codes and one-line messages', () => {
     const h = run(['--help']);
     assert.equal(h.code, 0);
     assert.match(h.stdout, /usage: pcapkit/);
+    // -E names every built-in engine.
+    const engineLine = h.stdout.split('\n').find((l) => l.includes('--engine')) ?? '';
+    for (const e of defaultEngines.names()) assert.match(engineLine, new RegExp(`\\b${e}\\b`), e);
     for (const f of [
       '--output',
       '--format',

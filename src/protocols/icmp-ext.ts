@@ -179,6 +179,21 @@ export function compatExtensionAt(b: Bytes, quoteStart: number, end: number): nu
   return cs === 0 || inetChecksum(b.u8, at, end) === 0 ? at : -1;
 }
 
+/**
+ * Where the extension structure of an RFC 4884 multi-part message starts, or -1. The Length
+ * attribute counts the quoted datagram in words (ICMP: byte 5, 32-bit words, §4.1; ICMPv6: byte 4,
+ * 64-bit words, §4.4); zero means a sender without RFC 4884, where the §5.5 compatibility layout
+ * (quote of 128 octets, then a valid extension header) is accepted.
+ */
+export function multipartExtensionAt(b: Bytes, at: number, end: number, lengthAt: number, wordSize: number): number {
+  const words = b.u8[at + lengthAt];
+  if (words !== 0) {
+    const ext = at + 8 + words * wordSize;
+    return ext < end ? ext : -1;
+  }
+  return end - at > 8 + 128 ? compatExtensionAt(b, at + 8, end) : -1;
+}
+
 export interface IcmpExtObjectIn {
   readonly classNum: number;
   readonly cType: number;

@@ -34,7 +34,7 @@ import {
   u32,
 } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
-import { compatExtensionAt, decodeIcmpExtension, ICMP_EXT_HANDLERS, type IcmpExtension } from './icmp-ext.js';
+import { decodeIcmpExtension, ICMP_EXT_HANDLERS, type IcmpExtension, multipartExtensionAt } from './icmp-ext.js';
 import { ICMP_TYPES, ICMP_UNREACH_CODES } from './names/icmp.js';
 
 const COMMON = {
@@ -177,15 +177,8 @@ function decode(b: Bytes, at: number, end: number): IcmpFields | Need<IcmpFields
   if (end - at < L.minLen) return need(L.minLen, L.decodePartial(b, at, end - at));
   const f = L.decode(b, at, end) as { -readonly [K in keyof IcmpFields]: IcmpFields[K] };
   if (MULTIPART(type)) {
-    // The quoted datagram is `length` words when the sender sets it (at least 128 octets, zero
-    // padded, RFC 4884 §4.1), else 128 octets if a valid extension header sits there (§5.5).
-    const words = b.u8[at + 5];
-    let ext = -1;
-    if (words !== 0) {
-      if (at + 8 + words * 4 < end) ext = at + 8 + words * 4;
-    } else if (end - at > 8 + 128) {
-      ext = compatExtensionAt(b, at + 8, end);
-    }
+    // The quoted datagram is `length` 32-bit words (RFC 4884 §4.1), or the §5.5 layout.
+    const ext = multipartExtensionAt(b, at, end, 5, 4);
     if (ext >= 0) f.extension = { start: ext, end };
   } else if (type === 42) {
     f.extension = { start: at + 8, end }; // RFC 8335 §2: the Interface Identification Object

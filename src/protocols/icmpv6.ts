@@ -38,7 +38,7 @@ import {
   u32,
 } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
-import { compatExtensionAt, decodeIcmpExtension, type IcmpExtension } from './icmp-ext.js';
+import { decodeIcmpExtension, type IcmpExtension, multipartExtensionAt } from './icmp-ext.js';
 import { decodeNdOptions, dnsNames, ND_OPTION_HANDLERS, ND_OPTIONS } from './icmpv6-nd.js';
 import { ICMPV6_TYPES } from './names/icmp.js';
 
@@ -359,14 +359,8 @@ function decode(b: Bytes, at: number, end: number): Icmpv6Fields | Need<Icmpv6Fi
   if (end - at < lay.minLen) return need(lay.minLen, lay.decodePartial(b, at, end - at));
   const f = lay.decode(b, at, end) as { -readonly [K in keyof Icmpv6Fields]: Icmpv6Fields[K] };
   if (MULTIPART(type)) {
-    // Quote of `length` 64-bit words when set (RFC 4884 §4.4), else the §5.5 compatibility layout.
-    const words = b.u8[at + 4];
-    let ext = -1;
-    if (words !== 0) {
-      if (at + 8 + words * 8 < end) ext = at + 8 + words * 8;
-    } else if (end - at > 8 + 128) {
-      ext = compatExtensionAt(b, at + 8, end);
-    }
+    // Quote of `length` 64-bit words (RFC 4884 §4.4), or the §5.5 compatibility layout.
+    const ext = multipartExtensionAt(b, at, end, 4, 8);
     if (ext >= 0) f.extension = { start: ext, end };
   } else if (type === 160) {
     f.extension = { start: at + 8, end };

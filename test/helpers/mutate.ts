@@ -10,7 +10,7 @@ import { details } from '../../src/core/dissect.js';
 import type { Frame } from '../../src/core/frame.js';
 import { defaultRegistry } from '../../src/protocols/index.js';
 
-function checkFrame(fr: Frame, len: number): void {
+export function checkFrame(fr: Frame, len: number): void {
   for (const i of fr.issues) {
     assert.notEqual(i.kind, 'bug', `${i.code}: ${i.message}`);
     assert.ok(i.at >= 0 && i.at <= len, `issue offset ${i.at} outside 0..${len}`);
@@ -48,5 +48,36 @@ export function fuzzLinktype(linktype: number, seeds: readonly Uint8Array[], num
       checkFrame(fr, data.length);
     }),
     { numRuns },
+  );
+}
+
+/**
+ * Valid packets with octets flipped past `from` (the outer headers the test keeps intact, per packet
+ * index when a function) and, with `cut`, cut short anywhere past it; each is analysed with
+ * checksums and details on and checked as above.
+ */
+export function fuzzPast(
+  packets: readonly Uint8Array[],
+  from: number | ((index: number) => number),
+  o: { cut?: boolean; minFlips?: number; maxFlips?: number; numRuns?: number } = {},
+): void {
+  const off = typeof from === 'number' ? () => from : from;
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: packets.length - 1 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+        minLength: o.minFlips ?? 0,
+        maxLength: o.maxFlips ?? 8,
+      }),
+      fc.nat(),
+      (k, flips, cut) => {
+        const p = Uint8Array.from(packets[k]);
+        const at = off(k);
+        for (const [i, v] of flips) p[at + (i % (p.length - at))] = v;
+        const data = o.cut ? p.subarray(0, at + (cut % (p.length - at + 1))) : p;
+        checkFrame(analyse(data, { checksums: true, details: true }), data.length);
+      },
+    ),
+    { numRuns: o.numRuns ?? 1000 },
   );
 }

@@ -6,6 +6,7 @@ import type { IcmpDetails } from '../../src/protocols/icmp.js';
 import { encodeIcmpExtension } from '../../src/protocols/icmp-ext.js';
 import { ethernet, icmp, ipv4, tcp, udp } from '../../src/protocols/index.js';
 import { corpusFiles, corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
+import { fuzzPast } from '../helpers/mutate.js';
 import { compareOracle, corpusRegistry, filesWith } from '../helpers/oracle.js';
 import { SKIP_NO_TSHARK, tsharkFields } from '../helpers/tshark.js';
 
@@ -432,19 +433,7 @@ test('icmp: random and mutated bytes never throw and never record a bug', () => 
     );
     for (const l of f.layers) details(f, l, defaultRegistry);
   };
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: seeds.length - 1 }),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
-      fc.nat(),
-      (s, muts, cut) => {
-        const p = Uint8Array.from(seeds[s]);
-        for (const [i, v] of muts) p[34 + (i % (p.length - 34))] = v;
-        check(p.subarray(0, 34 + (cut % (p.length - 33))));
-      },
-    ),
-    { numRuns: 2000 },
-  );
+  fuzzPast(seeds, 34, { cut: true, numRuns: 2000 });
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 200 }), (tail) => {
       const head = build(...outer(), icmp.make({ type: 3 }));
@@ -460,16 +449,5 @@ test('icmp: random and mutated bytes never throw and never record a bug', () => 
   const frames = [...readFramesSync(corpusPath('pcapplusplus__IcmpPackets.pcap'))].map((f) =>
     Uint8Array.from(f.bytes.u8.subarray(f.start, f.end)),
   );
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: frames.length - 1 }),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
-      (k, muts) => {
-        const p = Uint8Array.from(frames[k]);
-        for (const [i, v] of muts) p[14 + (i % (p.length - 14))] = v;
-        check(p);
-      },
-    ),
-    { numRuns: 1000 },
-  );
+  fuzzPast(frames, 14, { minFlips: 1, maxFlips: 6 });
 });

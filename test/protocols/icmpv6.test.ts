@@ -16,6 +16,7 @@ import { encodeIcmpExtension } from '../../src/protocols/icmp-ext.js';
 import type { Icmpv6Details } from '../../src/protocols/icmpv6.js';
 import { ethernet, icmpv6, ipv6, udp } from '../../src/protocols/index.js';
 import { corpusFiles, corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
+import { fuzzPast } from '../helpers/mutate.js';
 import { compareOracle, corpusRegistry, filesWith } from '../helpers/oracle.js';
 import { SKIP_NO_TSHARK, tsharkFields } from '../helpers/tshark.js';
 
@@ -482,19 +483,7 @@ test('icmpv6: random and mutated bytes never throw and never record a bug', () =
     );
     for (const l of f.layers) details(f, l, defaultRegistry);
   };
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: seeds.length - 1 }),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
-      fc.nat(),
-      (s, muts, cut) => {
-        const p = Uint8Array.from(seeds[s]);
-        for (const [i, v] of muts) p[54 + (i % (p.length - 54))] = v;
-        check(p.subarray(0, 54 + (cut % (p.length - 53))));
-      },
-    ),
-    { numRuns: 2000 },
-  );
+  fuzzPast(seeds, 54, { cut: true, numRuns: 2000 });
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 200 }), (tail) => {
       const head = build(...outer(), icmpv6.make({ type: 135 }));
@@ -510,16 +499,5 @@ test('icmpv6: random and mutated bytes never throw and never record a bug', () =
   const frames = ['tcpdump__icmpv6.pcap', 'tcpdump__icmpv6-ra-pref64.pcap']
     .flatMap((file) => [...readFramesSync(corpusPath(file), { registry: reg })])
     .map((f) => Uint8Array.from(f.bytes.u8.subarray(f.start, f.end)));
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: frames.length - 1 }),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
-      (k, muts) => {
-        const p = Uint8Array.from(frames[k]);
-        for (const [i, v] of muts) p[54 + (i % (p.length - 54))] = v;
-        check(p);
-      },
-    ),
-    { numRuns: 1000 },
-  );
+  fuzzPast(frames, 54, { minFlips: 1, maxFlips: 6 });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
 import { analyse, build, defaultRegistry, details, find, ip, ip6, readFramesSync } from '../../src/index.js';
 import { ethernet, ipv4, ipv6, ospf } from '../../src/protocols/index.js';
 import { fillLsaChecksum, type OspfDetails } from '../../src/protocols/ospf.js';
 import { corpusFiles, corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
+import { fuzzPast } from '../helpers/mutate.js';
 import { compareOracle, corpusRegistry, filesWith } from '../helpers/oracle.js';
 import { SKIP_NO_TSHARK, tsharkFields } from '../helpers/tshark.js';
 
@@ -379,43 +379,11 @@ test('ospf: random and mutated bytes never throw and never record a bug', () => 
     ),
     build(...v6(), ospf.make({ version: 3, msg: 2 }, { dd: { options: 0x613 } }), new Uint8Array(32)),
   ];
-  const check = (pkt: Uint8Array) => {
-    const f = analyse(pkt, { checksums: true, details: true });
-    assert.deepEqual(
-      f.issues.filter((i) => i.kind === 'bug'),
-      [],
-    );
-    for (const l of f.layers) details(f, l, defaultRegistry);
-  };
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: seeds.length - 1 }),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
-      fc.nat(),
-      (s, muts, cut) => {
-        const p = Uint8Array.from(seeds[s]);
-        const off = s % 2 === 0 ? 34 : 54;
-        for (const [i, v] of muts) p[off + (i % (p.length - off))] = v;
-        check(p.subarray(0, off + (cut % (p.length - off + 1))));
-      },
-    ),
-    { numRuns: 3000 },
-  );
+  fuzzPast(seeds, (s) => (s % 2 === 0 ? 34 : 54), { cut: true, numRuns: 3000 });
   if (SKIP_NO_CORPUS) return;
   const reg = corpusRegistry();
   const frames = ['tcpdump__OSPFv2_Capture_FINAL.pcapng', 'tcpdump__OSPFv3_broadcast_adjacency.pcap']
     .flatMap((file) => [...readFramesSync(corpusPath(file), { registry: reg })])
     .map((f) => Uint8Array.from(f.bytes.u8.subarray(f.start, f.end)));
-  fc.assert(
-    fc.property(
-      fc.integer({ min: 0, max: frames.length - 1 }),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
-      (k, muts) => {
-        const p = Uint8Array.from(frames[k]);
-        for (const [i, v] of muts) p[34 + (i % (p.length - 34))] = v;
-        check(p);
-      },
-    ),
-    { numRuns: 1000 },
-  );
+  fuzzPast(frames, 34, { minFlips: 1, maxFlips: 6 });
 });

@@ -175,16 +175,26 @@ export function pairKey(t: Transport, out: Uint32Array): void {
 
 /** Per-conversation state tshark keeps that decides stream numbers. */
 export class Conv {
-  /** Slot id and key tuple, for eviction. */
-  id = -1;
-  k: Uint32Array | undefined;
-  /** Base sequence number per Wireshark flow (flow1: src sorts after dst), and whether it is set. */
+  // Hot fields first (one cache line for the per-packet reads).
+  /**
+   * Base sequence number per Wireshark flow (flow1: src sorts after dst), and whether it is set.
+   * Kept as int32 bits (`| 0`): a u32 above 2^31 would be a boxed double, one more cache miss.
+   */
   base0 = 0;
   base1 = 0;
   set0 = false;
   set1 = false;
   /** Free slot for a consumer (the TCP reassembler keeps the connection here: no second lookup). */
   user: unknown = undefined;
+  /**
+   * The flow tracer's flows of this pair, per direction (0: from the endpoint that sorts first), so
+   * the tracer finds a frame's flow through the conversation the walk already looked up.
+   */
+  trace0: unknown = undefined;
+  trace1: unknown = undefined;
+  /** Slot id and key tuple, for eviction. */
+  id = -1;
+  k: Uint32Array | undefined;
   constructor(
     readonly stream: number,
     /** Frame number of the first packet. */
@@ -249,7 +259,7 @@ class ConvTable {
 }
 
 /** Endpoint order for keys: address, then port. > 0 when (src, sport) sorts after (dst, dport). */
-function cmpEndpoint(t: Transport): number {
+export function cmpEndpoint(t: Transport): number {
   const c = cmpAddr(t);
   return c !== 0 ? c : t.sport - t.dport;
 }
@@ -259,6 +269,10 @@ export class FlowIndex {
   private readonly tcpT: ConvTable;
   /** The conversation of the last tcp() call that returned a stream. */
   lastTcp: Conv | undefined = undefined;
+  /** The conversation of the last udp() call that returned a stream. */
+  lastUdp: Conv | undefined = undefined;
+  /** Whether the last header numbered came from the endpoint that sorts second (pairKey's order). */
+  lastRev = false;
   private readonly udpT: ConvTable;
   constructor(opts: FlowIndexOptions = {}) {
     const max = opts.maxConversations ?? 1_000_000;
@@ -291,13 +305,13 @@ export class FlowIndex {
     if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
       const set = fwd1 ? c.set0 : c.set1;
       const base = fwd1 ? c.base0 : c.base1;
-      if (set && seq !== base) c = this.tcpT.create(t, frame);
+      if (set && (seq | 0) !== base) c = this.tcpT.create(t, frame);
     }
     // tcp_analyze_sequence_number: only for segments tshark can measure.
     const hlen = f.hdrLen ?? 0;
     if (!t.fragmented && !t.inError && t.reportedLen >= hlen) {
       if (fwd1 ? !c.set0 : !c.set1) {
-        const b = flags & TH_SYN ? seq : seqAdd(seq, -1);
+        const b = (flags & TH_SYN ? seq : seqAdd(seq, -1)) | 0;
         if (fwd1) {
           c.base0 = b;
           c.set0 = true;
@@ -307,7 +321,7 @@ export class FlowIndex {
         }
       }
       if (flags & TH_ACK && (fwd1 ? !c.set1 : !c.set0)) {
-        const b = seqAdd(f.ack!, -1);
+        const b = seqAdd(f.ack!, -1) | 0;
         if (fwd1) {
           c.base1 = b;
           c.set1 = true;
@@ -318,6 +332,7 @@ export class FlowIndex {
       }
     }
     this.lastTcp = c;
+    this.lastRev = fwd1;
     return c.stream;
   }
 
@@ -332,6 +347,8 @@ export class FlowIndex {
     if (len < 8 && !(len === 0 && t.v6)) return -1;
     let c = this.udpT.get(t);
     if (c === undefined) c = this.udpT.create(t, frame);
+    this.lastUdp = c;
+    this.lastRev = cmpEndpoint(t) > 0;
     return c.stream;
   }
 }

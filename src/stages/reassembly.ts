@@ -65,7 +65,12 @@ export class StreamRun {
       typeof o === 'object' ? { strict, ...o } : { strict };
     this.v4 = opts.ipv4 ? new IpDefragmenter(4, opts.registry, this.dissect, dopt(opts.ipv4)) : undefined;
     this.v6 = opts.ipv6 ? new IpDefragmenter(6, opts.registry, this.dissect, dopt(opts.ipv6)) : undefined;
-    this.walk = new StreamWalk({ index: this.index, defrag: this.v4 !== undefined || this.v6 !== undefined });
+    if (opts.trace) this.tracer = new FlowTracer(typeof opts.trace === 'object' ? opts.trace : {});
+    this.walk = new StreamWalk({
+      index: this.index,
+      defrag: this.v4 !== undefined || this.v6 !== undefined,
+      hints: this.tracer?.useHints(),
+    });
     const wantTcp = opts.tcp !== undefined && opts.tcp !== false;
     const wantApp = opts.app ?? wantTcp;
     if (wantTcp || wantApp) {
@@ -93,7 +98,7 @@ export class StreamRun {
           }
           tcp.segment(
             c,
-            c.dirOf(v.t),
+            c.dirOfRev(v.rev),
             v.seq,
             v.ack,
             v.flags,
@@ -106,7 +111,6 @@ export class StreamRun {
         },
       });
     }
-    if (opts.trace) this.tracer = new FlowTracer(typeof opts.trace === 'object' ? opts.trace : {});
   }
 
   private attach(key: 'reassembled' | 'messages', v: unknown, f: Frame | undefined = this.current): void {

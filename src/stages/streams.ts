@@ -10,6 +10,7 @@
 import type { Frame, Layer } from '../core/frame.js';
 import { type Conv, FlowIndex, newTransport, nextTransport, type Transport } from './flow-key.js';
 import type { Datagram } from './ip-defrag.js';
+import type { TraceHints } from './trace-hint.js';
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -18,6 +19,8 @@ export interface SegmentView {
   readonly stream: number;
   /** Its conversation (consumers may keep per-connection state in `conv.user`). */
   readonly conv: Conv | undefined;
+  /** The source sorts second in the conversation's endpoint order (FlowIndex.lastRev). */
+  readonly rev: boolean;
   readonly t: Transport;
   readonly layer: Layer;
   readonly frame: Frame;
@@ -40,6 +43,8 @@ export interface StreamWalkOptions {
   /** IP reassembly runs before: skip headers inside fragments, use reassembled datagrams. */
   readonly defrag?: boolean;
   readonly index?: FlowIndex;
+  /** The flow tracer's hints: the walk says which conversation each frame's traced header has. */
+  readonly hints?: TraceHints;
 }
 
 /** Set a stage field on a frame (frames leave the frame loop as plain objects; stages add to them). */
@@ -52,10 +57,12 @@ export class StreamWalk {
   private readonly t = newTransport();
   private readonly defrag: boolean;
   private readonly consumers: SegmentConsumer[] = [];
+  private readonly hints: TraceHints | undefined;
   /** Reused view object: consumers must not keep it. */
   private readonly view: {
     stream: number;
     conv: Conv | undefined;
+    rev: boolean;
     t: Transport;
     layer: Layer;
     frame: Frame;
@@ -69,9 +76,11 @@ export class StreamWalk {
   constructor(opts: StreamWalkOptions = {}) {
     this.index = opts.index ?? new FlowIndex();
     this.defrag = opts.defrag === true;
+    this.hints = opts.hints;
     this.view = {
       stream: 0,
       conv: undefined,
+      rev: false,
       t: this.t,
       layer: undefined as unknown as Layer,
       frame: undefined as unknown as Frame,
@@ -99,7 +108,15 @@ export class StreamWalk {
     let udpFlow = -1;
     let tcpQuoted = -1;
     let udpQuoted = -1;
+    // For the tracer: the innermost header outside ICMP errors, and its conversation when numbered.
+    let hintAt = -1;
+    let hintConv: Conv | undefined;
+    let hintRev = false;
     for (let i = nextTransport(frame, 0, t); i >= 0; i = nextTransport(frame, i + 1, t)) {
+      if (!t.inError) {
+        hintAt = i;
+        hintConv = undefined;
+      }
       if (this.defrag && t.fragmented) continue;
       if (t.proto === 6) {
         const s = this.index.tcp(t, ls[i], frame.n);
@@ -108,6 +125,8 @@ export class StreamWalk {
         if (t.inError) tcpQuoted = s;
         else {
           tcpFlow = s;
+          hintConv = this.index.lastTcp;
+          hintRev = this.index.lastRev;
           this.feed(s, ls[i], frame, frame.bytes.u8);
         }
       } else {
@@ -115,9 +134,14 @@ export class StreamWalk {
         if (s < 0) continue;
         this.tap(s, ls[i], frame);
         if (t.inError) udpQuoted = s;
-        else udpFlow = s;
+        else {
+          udpFlow = s;
+          hintConv = this.index.lastUdp;
+          hintRev = this.index.lastRev;
+        }
       }
     }
+    if (this.hints !== undefined) this.hints.push(frame, hintAt, hintConv, hintRev);
     const re = frame.reassembled;
     if (re !== undefined) {
       for (const r of re) {
@@ -166,6 +190,7 @@ export class StreamWalk {
     const v = this.view;
     v.stream = stream;
     v.conv = this.index.lastTcp;
+    v.rev = this.index.lastRev;
     v.layer = l;
     v.frame = outer ?? pkt;
     v.data = l.end > l.hdrEnd ? u8.subarray(l.hdrEnd, l.end) : NO_BYTES; // pure ACKs make no view

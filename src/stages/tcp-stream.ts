@@ -29,7 +29,7 @@
 import { ipv4ToString, ipv6ToString } from '../core/addr.js';
 import type { Ipv6 } from '../core/fields.js';
 import type { StreamChunk } from '../core/stream.js';
-import { TH_ACK, TH_FIN, TH_RST, TH_SYN, type Transport } from './flow-key.js';
+import { cmpEndpoint, TH_ACK, TH_FIN, TH_RST, TH_SYN, type Transport } from './flow-key.js';
 import { seqAdd, seqDiff } from './seq.js';
 
 export interface TcpReassemblyOptions {
@@ -97,26 +97,30 @@ interface Seg {
 
 /** One direction. */
 export class TcpHalf {
+  // Hot fields first: segment() reads these for every packet.
+  closed = false;
+  /** pending.length, kept here: the per-packet checks then read no array. */
+  waiting = 0;
   started = false;
-  /** Next sequence number expected. */
+  /**
+   * Next sequence number expected, as int32 bits (`| 0`; compared with seqDiff): a u32 above 2^31
+   * would be a boxed double, one more cache miss per packet.
+   */
   next = 0;
   synSeen = false;
   /** The first chunk has not been delivered yet. */
   fresh = true;
-  /** Sequence number of the FIN when it arrived before the data in front of it; -1 none. */
-  finAt = -1;
-  closed = false;
-  /** Strict mode: a hole was given up; nothing more is delivered. */
-  broken = false;
   /** Bytes missing before the next chunk (a given-up hole or bytes cut by the capture). */
   gapPending = 0;
+  /** Strict mode: a hole was given up; nothing more is delivered. */
+  broken = false;
+  /** Sequence number of the FIN when it arrived before the data in front of it; -1 none. */
+  finAt = -1;
+  delivered = 0;
   pending: Seg[] = [];
   pendingBytes = 0;
-  /** pending.length, kept here: the per-packet checks then read no array. */
-  waiting = 0;
   /** Capture second the oldest waiting hole was first seen. */
   holeSince = 0;
-  delivered = 0;
   gapBytes = 0;
   /** Bytes inside segments that the capture cut (snap length): claimed by TCP, never captured. */
   cutBytes = 0;
@@ -128,6 +132,8 @@ export class TcpConn {
   private readonly p0: number;
   private readonly a0: number;
   readonly v6: boolean;
+  /** Does node 0 sort second in the conversation's endpoint order (FlowIndex.lastRev)? */
+  readonly rev0: boolean;
   /** Direction 0 and 1 (the same objects as `half`). */
   readonly h0 = new TcpHalf();
   readonly h1 = new TcpHalf();
@@ -152,6 +158,7 @@ export class TcpConn {
     this.p0 = t.sport;
     this.a0 = t.src4;
     this.v6 = t.v6;
+    this.rev0 = cmpEndpoint(t) > 0;
     this.addr4 = [t.src4, t.dst4];
     this.addr6 = [t.src6, t.dst6];
     this.port = [t.sport, t.dport];
@@ -163,6 +170,13 @@ export class TcpConn {
     const a = t.src6!;
     const b = this.addr6[0]!;
     return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3] ? 0 : 1;
+  }
+  /**
+   * dirOf from the endpoint order the flow index already worked out (`rev`: the source sorts
+   * second): no address compare. The same answer, since two distinct endpoints never share an order.
+   */
+  dirOfRev(rev: boolean): 0 | 1 {
+    return rev === this.rev0 ? 0 : 1;
   }
   /** 'addr:port' of a node, IPv6 in brackets (as tshark's Follow prints it). */
   endpoint(node: 0 | 1): string {
@@ -264,13 +278,13 @@ export class TcpReassembler {
     if (flags & TH_SYN) {
       dseq = seqAdd(seq, 1);
       if (!h.synSeen && (!h.started || h.fresh)) {
-        h.next = dseq;
+        h.next = dseq | 0;
         h.started = true;
         h.synSeen = true;
       }
     }
     if (!h.started) {
-      h.next = dseq;
+      h.next = dseq | 0;
       h.started = true;
     }
     const len = Math.max(claimed, data.length);
@@ -338,7 +352,7 @@ export class TcpReassembler {
     if (h.finAt < 0 || h.closed) return;
     const rel = seqDiff(h.finAt, h.next);
     if (rel > 0) return; // data in front of the FIN is still missing
-    h.next = seqAdd(h.finAt, 1);
+    h.next = seqAdd(h.finAt, 1) | 0;
     h.closed = true;
     this.dropPending(c, h);
     this.sink.end(c, dir, 'fin');
@@ -377,7 +391,7 @@ export class TcpReassembler {
     if (cut > 0) {
       h.cutBytes += cut;
       h.gapPending += cut;
-      h.next = end;
+      h.next = end | 0;
     }
   }
 
@@ -399,7 +413,7 @@ export class TcpReassembler {
     }
     h.gapPending = 0;
     h.fresh = false;
-    h.next = seqAdd(seq, data.length);
+    h.next = seqAdd(seq, data.length) | 0;
     if (h.broken) {
       this.stats.droppedAfterHole += data.length;
       return;
@@ -454,11 +468,11 @@ export class TcpReassembler {
         this.stats.droppedAfterHole += h.pendingBytes;
         h.broken = true;
         this.dropPending(c, h);
-        h.next = first.seq;
+        h.next = first.seq | 0;
         return;
       }
       h.gapPending += hole;
-      h.next = first.seq;
+      h.next = first.seq | 0;
     }
     void ack;
     this.drain(c, dir, h);

@@ -22,7 +22,8 @@ import { PcapWriter } from '../capture/write-pcap.js';
 import { ipv4ToString, ipv6ToString } from '../core/addr.js';
 import type { Ipv6 } from '../core/fields.js';
 import type { Frame } from '../core/frame.js';
-import { newTransport, nextTransport, pairKey, TH_FIN, TH_RST, TH_SYN, type Transport } from './flow-key.js';
+import { type Conv, newTransport, nextTransport, pairKey, TH_FIN, TH_RST, TH_SYN, type Transport } from './flow-key.js';
+import { NO_HEADER, TraceHints } from './trace-hint.js';
 import { TupleTable } from './tuple-table.js';
 
 /** One packet of a flow (PyPCAPKit's trace record). */
@@ -126,34 +127,39 @@ export const pcapTraceWriter = (byteOrder: 'little' | 'big', nanosecond: boolean
 });
 
 /**
- * Frame numbers of every flow in one pair of typed arrays: each flow is a chain through `next`
- * from its first entry. Appending touches the log's end and the flow's last entry, instead of a
- * per-flow array that grows (and is a cache miss of its own) on every packet.
+ * Frame numbers of every flow in one typed-array log of fixed-size blocks (a cache line each); a
+ * flow is a chain of blocks through `next`. Appending touches the flow's last block, instead of a
+ * per-flow array that grows (and is a cache miss of its own) on every packet, and listing a flow
+ * reads one block per BLOCK frames rather than one scattered entry per frame.
  */
+const BLOCK = 8;
 class FrameLog {
-  n = new Float64Array(1024);
+  n = new Float64Array(1024 * BLOCK);
   next = new Int32Array(1024);
-  len = 0;
-  /** Append frame number `n` after entry `tail` (-1: a new chain); returns the new entry. */
-  add(tail: number, n: number): number {
-    const k = this.len;
-    if (k === this.n.length) {
-      const n2 = new Float64Array(k * 2);
+  blocks = 0;
+  /** A new block after block `tail` (-1: a new chain); returns it. */
+  block(tail: number): number {
+    const k = this.blocks;
+    if (k === this.next.length) {
+      const n2 = new Float64Array(k * 2 * BLOCK);
       n2.set(this.n);
       this.n = n2;
       const x2 = new Int32Array(k * 2);
       x2.set(this.next);
       this.next = x2;
     }
-    this.n[k] = n;
     this.next[k] = -1;
     if (tail >= 0) this.next[tail] = k;
-    this.len = k + 1;
+    this.blocks = k + 1;
     return k;
   }
   list(head: number, count: number): number[] {
     const out: number[] = new Array(count);
-    for (let i = 0, k = head; i < count && k >= 0; i++, k = this.next[k]) out[i] = this.n[k];
+    const n = this.n;
+    for (let i = 0, k = head; i < count && k >= 0; k = this.next[k]) {
+      const at = k * BLOCK;
+      for (let j = 0; j < BLOCK && i < count; j++) out[i++] = n[at + j];
+    }
     return out;
   }
 }
@@ -164,7 +170,7 @@ class Flow {
   addr4 = -1;
   openIdx = -1;
   packets: TracePacket[] = [];
-  /** Frames in the flow: count, and the first and last entry of its chain in the log. */
+  /** Frames in the flow: count, and the first and last block of its chain in the log. */
   count = 0;
   head = -1;
   tail = -1;
@@ -184,7 +190,7 @@ class Flow {
   private readonly tsSec: number;
   private readonly tsNsec: number;
   constructor(
-    private readonly log: FrameLog,
+    readonly log: FrameLog,
     readonly protocol: 'TCP' | 'UDP',
     t: Transport,
     readonly stream: number,
@@ -222,8 +228,13 @@ class Flow {
     return this.log.list(this.head, this.count);
   }
   addFrame(n: number): void {
-    this.tail = this.log.add(this.tail, n);
-    if (this.head < 0) this.head = this.tail;
+    const log = this.log;
+    const pos = this.count % BLOCK;
+    if (pos === 0) {
+      this.tail = log.block(this.tail);
+      if (this.head < 0) this.head = this.tail;
+    }
+    log.n[this.tail * BLOCK + pos] = n;
     this.count++;
   }
   /** Is this header in the flow's first direction? */
@@ -276,6 +287,8 @@ export class FlowTracer {
   private readonly maxBuf: number;
   private lastSweep = Number.NEGATIVE_INFINITY;
   private dirMade = false;
+  /** Set by hints(): the flow walk of the same run says where each frame's flow is. */
+  private hints: TraceHints | undefined;
 
   constructor(private readonly opts: TraceOptions = {}) {
     this.idle = opts.idleTimeout ?? 600;
@@ -292,6 +305,15 @@ export class FlowTracer {
     }
   }
 
+  /**
+   * Hints from a flow walk that sees every frame before this tracer does, in the same order
+   * (StreamRun's): made once, passed to the walk.
+   */
+  useHints(): TraceHints {
+    this.hints ??= new TraceHints();
+    return this.hints;
+  }
+
   /** Trace one frame; returns the label of its flow, or undefined. */
   push(frame: Frame): string | undefined {
     return this.trace(frame)?.label;
@@ -306,20 +328,53 @@ export class FlowTracer {
     if (frame.tsSec - this.lastSweep >= 10) this.sweep(frame.tsSec);
     const t = this.t;
     const udpToo = this.opts.udp === true;
-    let i = -1;
-    let found = -1;
-    let last = -1;
-    // The innermost TCP (or UDP) header outside ICMP errors is the frame's flow.
-    while ((i = nextTransport(frame, i + 1, t)) >= 0) {
-      last = i;
-      if (t.inError) continue;
-      if (t.proto === 6 || udpToo) found = i;
+    // The walk's hint: the frame's innermost header outside ICMP errors and its conversation.
+    let at = -1;
+    let conv: Conv | undefined;
+    let side = 0;
+    const hs = this.hints;
+    if (hs !== undefined) {
+      const w = hs.take(frame);
+      if (w === NO_HEADER) return undefined;
+      if (w >= 0 && (udpToo || frame.layers[w >> 1].protocol === 'tcp')) {
+        at = w >> 1;
+        conv = hs.conv;
+        side = this.bidi ? 0 : w & 1;
+      }
     }
-    if (found < 0) return undefined;
-    if (found !== last) nextTransport(frame, found, t);
+    let cached: Flow | undefined;
+    if (conv !== undefined) {
+      cached = (side === 0 ? conv.trace0 : conv.trace1) as Flow | undefined;
+      // Still the open flow of its tuple (an open flow is the table's entry for its key).
+      if (cached !== undefined && (cached.log !== this.log || cached.slot < 0)) cached = undefined;
+      if (cached !== undefined && !this.keep) {
+        const l = frame.layers[at];
+        const flags = l.protocol === 'tcp' ? ((l.fields as { flags?: number }).flags ?? 0) : 0;
+        if (!(cached.ended && flags & TH_SYN)) {
+          cached.addFrame(frame.n);
+          cached.lastSec = frame.tsSec;
+          if (flags & (TH_FIN | TH_RST)) cached.ended = true;
+          return cached;
+        }
+      }
+    }
+    let found = at;
+    if (found >= 0) nextTransport(frame, found, t);
+    else {
+      let i = -1;
+      let last = -1;
+      // The innermost TCP (or UDP) header outside ICMP errors is the frame's flow.
+      while ((i = nextTransport(frame, i + 1, t)) >= 0) {
+        last = i;
+        if (t.inError) continue;
+        if (t.proto === 6 || udpToo) found = i;
+      }
+      if (found < 0) return undefined;
+      if (found !== last) nextTransport(frame, found, t);
+    }
     const l = frame.layers[found];
     const flags = t.proto === 6 ? ((l.fields as { flags?: number }).flags ?? 0) : 0;
-    const f0 = this.lookup(t);
+    const f0 = cached ?? this.lookup(t);
     let f = f0;
     // After FIN/RST a SYN opens a new flow; anything else (the last ACKs) still belongs to the old one.
     if (f?.ended && flags & TH_SYN) {
@@ -327,6 +382,10 @@ export class FlowTracer {
       f = undefined;
     }
     if (f === undefined) f = this.create(t, frame);
+    if (conv !== undefined) {
+      if (side === 0) conv.trace0 = f;
+      else conv.trace1 = f;
+    }
     f.addFrame(frame.n);
     f.lastSec = frame.tsSec;
     if (this.keep && !f.dropped) {

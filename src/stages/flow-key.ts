@@ -187,11 +187,11 @@ export class Conv {
   /** Free slot for a consumer (the TCP reassembler keeps the connection here: no second lookup). */
   user: unknown = undefined;
   /**
-   * The flow tracer's flows of this pair, per direction (0: from the endpoint that sorts first), so
-   * the tracer finds a frame's flow through the conversation the walk already looked up.
+   * The flow tracer's flow ids of this pair, per direction (0: from the endpoint that sorts first),
+   * -1 none: the tracer finds a frame's flow through the conversation the walk already looked up.
    */
-  trace0: unknown = undefined;
-  trace1: unknown = undefined;
+  trace0 = -1;
+  trace1 = -1;
   /** Slot id and key tuple, for eviction. */
   id = -1;
   k: Uint32Array | undefined;

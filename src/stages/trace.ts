@@ -164,22 +164,58 @@ class FrameLog {
   }
 }
 
+/**
+ * The per-packet state of every flow in one typed array, four numbers per flow id: frame count,
+ * last block in the log, capture second of the last packet, state (bit 0 FIN/RST seen, bit 1 no
+ * longer open). Thousands of flows take turns: a flow's packet then reads one dense record in a
+ * small array, not a Flow object somewhere in a large heap (measured: that read was most of the
+ * tracer's cost per packet).
+ */
+const ENDED = 1;
+const CLOSED = 2;
+class FlowRecords {
+  a = new Float64Array(4 * 1024);
+  count = 0;
+  /** A new record (count 0, no block, open); returns its id. */
+  add(): number {
+    const id = this.count++;
+    if (id * 4 === this.a.length) {
+      const a2 = new Float64Array(this.a.length * 2);
+      a2.set(this.a);
+      this.a = a2;
+    }
+    this.a[id * 4 + 1] = -1;
+    return id;
+  }
+}
+
+/** Append frame `n` to the flow whose record starts at `at` (count, tail) and the log. */
+function appendFrame(a: Float64Array, at: number, log: FrameLog, n: number): void {
+  const count = a[at];
+  const pos = count % BLOCK;
+  let tail = a[at + 1];
+  if (pos === 0) {
+    tail = log.block(tail);
+    a[at + 1] = tail;
+  }
+  log.n[tail * BLOCK + pos] = n;
+  a[at] = count + 1;
+}
+
 class Flow {
   k: Uint32Array | undefined;
   slot = -1;
   addr4 = -1;
   openIdx = -1;
   packets: TracePacket[] = [];
-  /** Frames in the flow: count, and the first and last block of its chain in the log. */
-  count = 0;
+  /** First block of its frame chain in the log (count, last block: the record). */
   head = -1;
-  tail = -1;
-  ended = false;
+  /** Its record in FlowRecords (also its place in the tracer's list of every flow). */
+  readonly id: number;
   committed = false;
   dropped = false;
   writer: TraceFileWriter | undefined;
   file: string | undefined;
-  lastSec = 0;
   // Address strings and the label are made on first use: most flows of a run never need them.
   private srcS: string | undefined;
   private dstS: string | undefined;
@@ -190,6 +226,7 @@ class Flow {
   private readonly tsSec: number;
   private readonly tsNsec: number;
   constructor(
+    private readonly rec: FlowRecords,
     readonly log: FrameLog,
     readonly protocol: 'TCP' | 'UDP',
     t: Transport,
@@ -206,6 +243,28 @@ class Flow {
     this.dst6 = t.v6 ? t.dst6 : undefined;
     this.tsSec = frame.tsSec;
     this.tsNsec = frame.tsNsec;
+    this.id = rec.add();
+  }
+  get count(): number {
+    return this.rec.a[this.id * 4];
+  }
+  get lastSec(): number {
+    return this.rec.a[this.id * 4 + 2];
+  }
+  set lastSec(v: number) {
+    this.rec.a[this.id * 4 + 2] = v;
+  }
+  /** FIN or RST seen (or ended by the tracer). */
+  get ended(): boolean {
+    return (this.rec.a[this.id * 4 + 3] & ENDED) !== 0;
+  }
+  set ended(v: boolean) {
+    const at = this.id * 4 + 3;
+    this.rec.a[at] = (this.rec.a[at] & ~ENDED) | (v ? ENDED : 0);
+  }
+  /** No longer open: its packets go to a new flow. */
+  close(): void {
+    this.rec.a[this.id * 4 + 3] |= CLOSED;
   }
   readonly srcport: number;
   readonly dstport: number;
@@ -228,14 +287,10 @@ class Flow {
     return this.log.list(this.head, this.count);
   }
   addFrame(n: number): void {
-    const log = this.log;
-    const pos = this.count % BLOCK;
-    if (pos === 0) {
-      this.tail = log.block(this.tail);
-      if (this.head < 0) this.head = this.tail;
-    }
-    log.n[this.tail * BLOCK + pos] = n;
-    this.count++;
+    const a = this.rec.a;
+    const at = this.id * 4;
+    appendFrame(a, at, this.log, n);
+    if (this.head < 0) this.head = a[at + 1];
   }
   /** Is this header in the flow's first direction? */
   fwd(t: Transport): boolean {
@@ -276,6 +331,7 @@ export class FlowTracer {
   private readonly key = new Uint32Array(12);
   private readonly openList: Flow[] = [];
   private readonly log = new FrameLog();
+  private readonly rec = new FlowRecords();
   private readonly all: Flow[] = [];
   /** Packets are kept only when something will read them (files, a filter). */
   private readonly keep: boolean;
@@ -316,7 +372,8 @@ export class FlowTracer {
 
   /** Trace one frame; returns the label of its flow, or undefined. */
   push(frame: Frame): string | undefined {
-    return this.trace(frame)?.label;
+    const id = this.trace(frame);
+    return id < 0 ? undefined : this.all[id].label;
   }
 
   /** Trace one frame, as push without making the flow's label (the stage's per-frame call). */
@@ -324,7 +381,8 @@ export class FlowTracer {
     this.trace(frame);
   }
 
-  private trace(frame: Frame): Flow | undefined {
+  /** Trace one frame; returns its flow's id, or -1. */
+  private trace(frame: Frame): number {
     if (frame.tsSec - this.lastSweep >= 10) this.sweep(frame.tsSec);
     const t = this.t;
     const udpToo = this.opts.udp === true;
@@ -335,7 +393,7 @@ export class FlowTracer {
     const hs = this.hints;
     if (hs !== undefined) {
       const w = hs.take(frame);
-      if (w === NO_HEADER) return undefined;
+      if (w === NO_HEADER) return -1;
       if (w >= 0 && (udpToo || frame.layers[w >> 1].protocol === 'tcp')) {
         at = w >> 1;
         conv = hs.conv;
@@ -344,18 +402,21 @@ export class FlowTracer {
     }
     let cached: Flow | undefined;
     if (conv !== undefined) {
-      cached = (side === 0 ? conv.trace0 : conv.trace1) as Flow | undefined;
-      // Still the open flow of its tuple (an open flow is the table's entry for its key).
-      if (cached !== undefined && (cached.log !== this.log || cached.slot < 0)) cached = undefined;
-      if (cached !== undefined && !this.keep) {
+      const id = side === 0 ? conv.trace0 : conv.trace1;
+      const a = this.rec.a;
+      // The conversation remembers the flow of this direction; still open, it is the tuple's flow.
+      if (id >= 0 && (a[id * 4 + 3] & CLOSED) === 0) {
         const l = frame.layers[at];
         const flags = l.protocol === 'tcp' ? ((l.fields as { flags?: number }).flags ?? 0) : 0;
-        if (!(cached.ended && flags & TH_SYN)) {
-          cached.addFrame(frame.n);
-          cached.lastSec = frame.tsSec;
-          if (flags & (TH_FIN | TH_RST)) cached.ended = true;
-          return cached;
+        const r = id * 4;
+        if (!this.keep && !((a[r + 3] & ENDED) !== 0 && flags & TH_SYN)) {
+          // The common case, on the record alone: no Flow object is read.
+          appendFrame(a, r, this.log, frame.n);
+          a[r + 2] = frame.tsSec;
+          if (flags & (TH_FIN | TH_RST)) a[r + 3] = ENDED;
+          return id;
         }
+        cached = this.all[id];
       }
     }
     let found = at;
@@ -369,7 +430,7 @@ export class FlowTracer {
         if (t.inError) continue;
         if (t.proto === 6 || udpToo) found = i;
       }
-      if (found < 0) return undefined;
+      if (found < 0) return -1;
       if (found !== last) nextTransport(frame, found, t);
     }
     const l = frame.layers[found];
@@ -383,8 +444,8 @@ export class FlowTracer {
     }
     if (f === undefined) f = this.create(t, frame);
     if (conv !== undefined) {
-      if (side === 0) conv.trace0 = f;
-      else conv.trace1 = f;
+      if (side === 0) conv.trace0 = f.id;
+      else conv.trace1 = f.id;
     }
     f.addFrame(frame.n);
     f.lastSec = frame.tsSec;
@@ -410,7 +471,7 @@ export class FlowTracer {
       }
     }
     if (flags & (TH_FIN | TH_RST)) f.ended = true;
-    return f;
+    return f.id;
   }
 
   /** The tuple of a header: directional, or the pair in key order when bidirectional. */
@@ -450,7 +511,7 @@ export class FlowTracer {
   }
 
   private create(t: Transport, frame: Frame): Flow {
-    const f = new Flow(this.log, t.proto === 6 ? 'TCP' : 'UDP', t, frame.flow ?? -1, frame.linktype, frame);
+    const f = new Flow(this.rec, this.log, t.proto === 6 ? 'TCP' : 'UDP', t, frame.flow ?? -1, frame.linktype, frame);
     f.k = this.fill(t).slice();
     f.slot = this.free.length > 0 ? this.free.pop()! : this.slots.length;
     this.slots[f.slot] = f;
@@ -462,6 +523,7 @@ export class FlowTracer {
   }
 
   private unlink(f: Flow): void {
+    f.close();
     if (f.slot >= 0) {
       if (this.table.get(f.k!) === f.slot) this.table.delete(f.k!);
       this.slots[f.slot] = undefined;

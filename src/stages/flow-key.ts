@@ -186,6 +186,8 @@ export class Conv {
   set1 = false;
   /** Free slot for a consumer (the TCP reassembler keeps the connection here: no second lookup). */
   user: unknown = undefined;
+  /** Free number slot for a consumer (the TCP reassembler keeps its record id here). */
+  rec = -1;
   /**
    * The flow tracer's flow ids of this pair, per direction (0: from the endpoint that sorts first),
    * -1 none: the tracer finds a frame's flow through the conversation the walk already looked up.

@@ -89,25 +89,23 @@ export class StreamRun {
       const tcp = this.tcp;
       this.walk.add({
         segment(v: SegmentView) {
-          // The connection is kept on the conversation: one table lookup per packet, not two.
           const cv = v.conv;
+          const fr = v.frame;
+          // The common case on the connection's record alone (its id is kept on the conversation).
+          if (
+            cv !== undefined &&
+            tcp.fast(cv.rec, v.stream, v.rev, v.seq, v.flags, v.data, v.claimed, fr.n, fr.tsSec, fr.tsNsec)
+          ) {
+            return;
+          }
+          // The connection is kept on the conversation: one table lookup per packet, not two.
           let c = cv?.user as TcpConn | undefined;
           if (c === undefined || c.gone || c.flow !== v.stream) {
-            c = tcp.conn(v.stream, v.t, v.frame.n);
+            c = tcp.conn(v.stream, v.t, fr.n);
             if (cv !== undefined) cv.user = c;
           }
-          tcp.segment(
-            c,
-            c.dirOfRev(v.rev),
-            v.seq,
-            v.ack,
-            v.flags,
-            v.data,
-            v.claimed,
-            v.frame.n,
-            v.frame.tsSec,
-            v.frame.tsNsec,
-          );
+          tcp.segment(c, c.dirOfRev(v.rev), v.seq, v.ack, v.flags, v.data, v.claimed, fr.n, fr.tsSec, fr.tsNsec);
+          if (cv !== undefined) cv.rec = c.rid;
         },
       });
     }

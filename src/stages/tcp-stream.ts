@@ -95,28 +95,128 @@ interface Seg {
   lost: number;
 }
 
-/** One direction. */
+/**
+ * The per-packet state of connections lives in one dense typed array, REC numbers per connection
+ * (a record), not in the TcpConn and TcpHalf objects: with thousands of connections taking turns,
+ * each packet's first read of an object somewhere in a large heap is a cache and TLB miss
+ * (measured: most of the reassembler's cost per packet), while the records of the open
+ * connections sit together in a small array. The objects read and write their record through
+ * accessors; segment()'s common case (StreamRun's fast path) reads the record alone.
+ *
+ * Record layout: connection [flow (-1: record free), lastSec, waiting, rev0], then per direction
+ * [next, bits, waiting, gapPending, finAt, delivered].
+ */
+export const REC = 16;
+export const R_FLOW = 0;
+export const R_LAST = 1;
+export const R_WAITING = 2;
+export const R_REV0 = 3;
+/** Offset of direction d's part: R_HALF + d * R_HALF_LEN. */
+export const R_HALF = 4;
+export const R_HALF_LEN = 6;
+export const H_NEXT = 0;
+export const H_BITS = 1;
+export const H_WAITING = 2;
+export const H_GAP = 3;
+export const H_FIN = 4;
+export const H_DELIVERED = 5;
+export const B_CLOSED = 1;
+export const B_STARTED = 2;
+export const B_SYN = 4;
+export const B_FRESH = 8;
+export const B_BROKEN = 16;
+
+/** Where records live: the reassembler's shared array, or a connection's own once it is forgotten. */
+export interface RecordStore {
+  a: Float64Array;
+}
+
+/** One direction. Hot fields are accessors over the connection's record. */
 export class TcpHalf {
-  // Hot fields first: segment() reads these for every packet.
-  closed = false;
-  /** pending.length, kept here: the per-packet checks then read no array. */
-  waiting = 0;
-  started = false;
-  /**
-   * Next sequence number expected, as int32 bits (`| 0`; compared with seqDiff): a u32 above 2^31
-   * would be a boxed double, one more cache miss per packet.
-   */
-  next = 0;
-  synSeen = false;
+  constructor(
+    private readonly conn: TcpConn,
+    private readonly off: number,
+  ) {}
+  private bit(b: number): boolean {
+    return (this.conn.store.a[this.conn.rec + this.off + H_BITS] & b) !== 0;
+  }
+  private setBit(b: number, v: boolean): void {
+    const a = this.conn.store.a;
+    const i = this.conn.rec + this.off + H_BITS;
+    a[i] = v ? a[i] | b : a[i] & ~b;
+  }
+  private num(k: number): number {
+    return this.conn.store.a[this.conn.rec + this.off + k];
+  }
+  private setNum(k: number, v: number): void {
+    this.conn.store.a[this.conn.rec + this.off + k] = v;
+  }
+  get closed(): boolean {
+    return this.bit(B_CLOSED);
+  }
+  set closed(v: boolean) {
+    this.setBit(B_CLOSED, v);
+  }
+  get started(): boolean {
+    return this.bit(B_STARTED);
+  }
+  set started(v: boolean) {
+    this.setBit(B_STARTED, v);
+  }
+  get synSeen(): boolean {
+    return this.bit(B_SYN);
+  }
+  set synSeen(v: boolean) {
+    this.setBit(B_SYN, v);
+  }
   /** The first chunk has not been delivered yet. */
-  fresh = true;
-  /** Bytes missing before the next chunk (a given-up hole or bytes cut by the capture). */
-  gapPending = 0;
+  get fresh(): boolean {
+    return this.bit(B_FRESH);
+  }
+  set fresh(v: boolean) {
+    this.setBit(B_FRESH, v);
+  }
   /** Strict mode: a hole was given up; nothing more is delivered. */
-  broken = false;
+  get broken(): boolean {
+    return this.bit(B_BROKEN);
+  }
+  set broken(v: boolean) {
+    this.setBit(B_BROKEN, v);
+  }
+  /** pending.length, kept here: the per-packet checks then read no array. */
+  get waiting(): number {
+    return this.num(H_WAITING);
+  }
+  set waiting(v: number) {
+    this.setNum(H_WAITING, v);
+  }
+  /** Next sequence number expected, as int32 bits (`| 0`; compared with seqDiff). */
+  get next(): number {
+    return this.num(H_NEXT);
+  }
+  set next(v: number) {
+    this.setNum(H_NEXT, v);
+  }
+  /** Bytes missing before the next chunk (a given-up hole or bytes cut by the capture). */
+  get gapPending(): number {
+    return this.num(H_GAP);
+  }
+  set gapPending(v: number) {
+    this.setNum(H_GAP, v);
+  }
   /** Sequence number of the FIN when it arrived before the data in front of it; -1 none. */
-  finAt = -1;
-  delivered = 0;
+  get finAt(): number {
+    return this.num(H_FIN);
+  }
+  set finAt(v: number) {
+    this.setNum(H_FIN, v);
+  }
+  get delivered(): number {
+    return this.num(H_DELIVERED);
+  }
+  set delivered(v: number) {
+    this.setNum(H_DELIVERED, v);
+  }
   pending: Seg[] = [];
   pendingBytes = 0;
   /** Capture second the oldest waiting hole was first seen. */
@@ -128,22 +228,23 @@ export class TcpHalf {
 
 /** One connection (one tcp.stream). Node 0 sent the first packet seen (tshark's Follow order). */
 export class TcpConn {
-  // Hot fields first and flat (segment() reads them for every packet; a tuple is one more cache miss).
+  /** Its record: in `store.a` from index `rec` (the reassembler's array while it tracks it). */
+  store: RecordStore;
+  rec = 0;
+  /** Record id in the reassembler's array, -1 when the connection has its own. */
+  rid = -1;
   private readonly p0: number;
   private readonly a0: number;
   readonly v6: boolean;
   /** Does node 0 sort second in the conversation's endpoint order (FlowIndex.lastRev)? */
   readonly rev0: boolean;
   /** Direction 0 and 1 (the same objects as `half`). */
-  readonly h0 = new TcpHalf();
-  readonly h1 = new TcpHalf();
-  lastSec = 0;
+  readonly h0: TcpHalf;
+  readonly h1: TcpHalf;
   rst = false;
   /** Forgotten by the reassembler (closed other than by RST): a later packet makes a new one. */
   gone = false;
-  /** Segments waiting in both directions: with none (the common case) segment() reads one half only. */
-  waiting = 0;
-  readonly half: readonly [TcpHalf, TcpHalf] = [this.h0, this.h1];
+  readonly half: readonly [TcpHalf, TcpHalf];
   /** Free slot for the layer above (the app driver's parsers). */
   user: unknown = undefined;
   /** Node 0 and node 1: IPv4 addresses (u32), IPv6 addresses, ports. */
@@ -162,6 +263,24 @@ export class TcpConn {
     this.addr4 = [t.src4, t.dst4];
     this.addr6 = [t.src6, t.dst6];
     this.port = [t.sport, t.dport];
+    this.store = { a: new Float64Array(REC) };
+    initRecord(this.store.a, 0, flow, this.rev0);
+    this.h0 = new TcpHalf(this, R_HALF);
+    this.h1 = new TcpHalf(this, R_HALF + R_HALF_LEN);
+    this.half = [this.h0, this.h1];
+  }
+  get lastSec(): number {
+    return this.store.a[this.rec + R_LAST];
+  }
+  set lastSec(v: number) {
+    this.store.a[this.rec + R_LAST] = v;
+  }
+  /** Segments waiting in both directions: with none (the common case) segment() reads one half only. */
+  get waiting(): number {
+    return this.store.a[this.rec + R_WAITING];
+  }
+  set waiting(v: number) {
+    this.store.a[this.rec + R_WAITING] = v;
   }
   /** 0 when the transport's source is node 0, else 1. */
   dirOf(t: Transport): 0 | 1 {
@@ -186,6 +305,23 @@ export class TcpConn {
   }
 }
 
+/** A fresh record at `at`: nothing seen in either direction. */
+function initRecord(a: Float64Array, at: number, flow: number, rev0: boolean): void {
+  a[at + R_FLOW] = flow;
+  a[at + R_LAST] = 0;
+  a[at + R_WAITING] = 0;
+  a[at + R_REV0] = rev0 ? 1 : 0;
+  for (let d = 0; d < 2; d++) {
+    const h = at + R_HALF + d * R_HALF_LEN;
+    a[h + H_NEXT] = 0;
+    a[h + H_BITS] = B_FRESH;
+    a[h + H_WAITING] = 0;
+    a[h + H_GAP] = 0;
+    a[h + H_FIN] = -1;
+    a[h + H_DELIVERED] = 0;
+  }
+}
+
 const EMPTY_FRAMES: readonly number[] = Object.freeze([]);
 
 export class TcpReassembler {
@@ -203,6 +339,11 @@ export class TcpReassembler {
     evicted: 0,
   };
   readonly conns = new Map<number, TcpConn>();
+  /** Records of the tracked connections (see REC), their connections, and free record ids. */
+  private readonly recs: RecordStore = { a: new Float64Array(REC * 1024) };
+  private recCount = 0;
+  private readonly freeRecs: number[] = [];
+  private readonly connOf: (TcpConn | undefined)[] = [];
   private readonly strict: boolean;
   private readonly maxStream: number;
   private readonly maxTotal: number;
@@ -228,6 +369,7 @@ export class TcpReassembler {
     let c = this.conns.get(flow);
     if (c === undefined) {
       c = new TcpConn(flow, t, frame);
+      this.adopt(c);
       this.conns.set(flow, c);
       this.stats.connections++;
       if (this.conns.size > this.maxConns) {
@@ -345,7 +487,97 @@ export class TcpReassembler {
     if (why !== 'rst' && this.conns.get(c.flow) === c) {
       this.conns.delete(c.flow);
       c.gone = true;
+      this.release(c);
     }
+  }
+
+  /** Move a new connection's record into the shared array. */
+  private adopt(c: TcpConn): void {
+    const rid = this.freeRecs.length > 0 ? this.freeRecs.pop()! : this.recCount++;
+    if ((rid + 1) * REC > this.recs.a.length) {
+      const a2 = new Float64Array(this.recs.a.length * 2);
+      a2.set(this.recs.a);
+      this.recs.a = a2;
+    }
+    this.recs.a.set(c.store.a.subarray(c.rec, c.rec + REC), rid * REC);
+    c.store = this.recs;
+    c.rec = rid * REC;
+    c.rid = rid;
+    this.connOf[rid] = c;
+  }
+
+  /** A forgotten connection keeps a copy of its record; the shared one is free for another. */
+  private release(c: TcpConn): void {
+    const rid = c.rid;
+    if (rid < 0) return;
+    const own = this.recs.a.slice(c.rec, c.rec + REC);
+    this.recs.a[c.rec + R_FLOW] = -1;
+    c.store = { a: own };
+    c.rec = 0;
+    c.rid = -1;
+    this.connOf[rid] = undefined;
+    this.freeRecs.push(rid);
+  }
+
+  /**
+   * segment() for its common case, on the connection's record alone (no TcpConn or TcpHalf object
+   * is read): an in-order segment, or an old one, of a started, open direction with nothing
+   * waiting and no flag but ACK/PSH. `rid` is the record id the caller remembered for stream
+   * `stream`, `rev` the direction as FlowIndex.lastRev. Returns false, having changed nothing, when
+   * the segment needs segment().
+   */
+  fast(
+    rid: number,
+    stream: number,
+    rev: boolean,
+    seq: number,
+    flags: number,
+    data: Uint8Array,
+    claimed: number,
+    frame: number,
+    tsSec: number,
+    tsNsec: number,
+  ): boolean {
+    if (rid < 0) return false;
+    const a = this.recs.a;
+    const r = rid * REC;
+    if (a[r + R_FLOW] !== stream || a[r + R_WAITING] !== 0) return false;
+    if (flags & (TH_SYN | TH_FIN | TH_RST) || claimed > data.length || tsSec - this.lastSweep >= 10) return false;
+    const dir: 0 | 1 = (rev ? 1 : 0) === a[r + R_REV0] ? 0 : 1;
+    const h = r + R_HALF + dir * R_HALF_LEN;
+    if ((a[h + H_BITS] & (B_CLOSED | B_STARTED | B_FRESH | B_BROKEN)) !== B_STARTED) return false;
+    if (a[h + H_GAP] !== 0 || a[h + H_FIN] >= 0) return false;
+    const len = data.length;
+    const rel = len > 0 ? seqDiff(seq, a[h + H_NEXT]) : 0;
+    if (rel > 0 && rel + len > 0) return false; // out of order: buffered by segment()
+    this.stats.segments++;
+    a[r + R_LAST] = tsSec;
+    if (len === 0) return true;
+    if (rel + len <= 0) {
+      this.stats.duplicate += len;
+      return true;
+    }
+    // In order (rel ≤ 0): deliver the new part as a view, as deliverSeg and emit do.
+    if (rel < 0) this.stats.duplicate += -rel;
+    const skip = -rel;
+    const piece = skip > 0 ? data.subarray(skip) : data;
+    const pseq = seqAdd(seq, skip);
+    a[h + H_NEXT] = seqAdd(pseq, piece.length) | 0;
+    a[h + H_DELIVERED] += piece.length;
+    this.stats.delivered += piece.length;
+    const chunk: TcpChunk = {
+      kind: 'tcp',
+      data: piece,
+      dir,
+      frames: frame > 0 ? [frame] : EMPTY_FRAMES,
+      gap: 0,
+      tsSec,
+      tsNsec,
+      flow: stream,
+      seq: pseq,
+    };
+    this.sink.chunk(chunk, this.connOf[rid]!);
+    return true;
   }
 
   private maybeFin(c: TcpConn, dir: 0 | 1, h: TcpHalf): void {

@@ -173,35 +173,82 @@ export function pairKey(t: Transport, out: Uint32Array): void {
   out[10] = rev ? t.sport : t.dport;
 }
 
-/** Per-conversation state tshark keeps that decides stream numbers. */
+/**
+ * Per-conversation numbers in one dense Int32Array, CS words per conversation id: with thousands of
+ * conversations taking turns, a packet's first read of a Conv object somewhere in a large heap is a
+ * cache and TLB miss, while the records of the open conversations sit together in a small array.
+ * Layout: [stream, base0, base1, set bits (1: base0, 2: base1), rec, trace0, trace1, unused].
+ */
+export const CS = 8;
+export const C_STREAM = 0;
+export const C_BASE0 = 1;
+export const C_BASE1 = 2;
+export const C_SET = 3;
+export const C_REC = 4;
+export const C_TRACE0 = 5;
+export const C_TRACE1 = 6;
+
+/** The array of conversation records (replaced when it grows; hold this, not the array). */
+export interface ConvStore {
+  a: Int32Array;
+}
+
+/** Per-conversation state tshark keeps that decides stream numbers (numbers: accessors over its record). */
 export class Conv {
-  // Hot fields first (one cache line for the per-packet reads).
-  /**
-   * Base sequence number per Wireshark flow (flow1: src sorts after dst), and whether it is set.
-   * Kept as int32 bits (`| 0`): a u32 above 2^31 would be a boxed double, one more cache miss.
-   */
-  base0 = 0;
-  base1 = 0;
-  set0 = false;
-  set1 = false;
   /** Free slot for a consumer (the TCP reassembler keeps the connection here: no second lookup). */
   user: unknown = undefined;
-  /** Free number slot for a consumer (the TCP reassembler keeps its record id here). */
-  rec = -1;
-  /**
-   * The flow tracer's flow ids of this pair, per direction (0: from the endpoint that sorts first),
-   * -1 none: the tracer finds a frame's flow through the conversation the walk already looked up.
-   */
-  trace0 = -1;
-  trace1 = -1;
-  /** Slot id and key tuple, for eviction. */
-  id = -1;
+  /** Key tuple, for eviction. */
   k: Uint32Array | undefined;
   constructor(
     readonly stream: number,
     /** Frame number of the first packet. */
     readonly first: number,
+    private readonly store: ConvStore,
+    /** Conversation id: its record in the store. */
+    readonly id: number,
   ) {}
+  private get(k: number): number {
+    return this.store.a[this.id * CS + k];
+  }
+  private put(k: number, v: number): void {
+    this.store.a[this.id * CS + k] = v;
+  }
+  /** Base sequence number per Wireshark flow (flow1: src sorts after dst), as int32 bits. */
+  get base0(): number {
+    return this.get(C_BASE0);
+  }
+  get base1(): number {
+    return this.get(C_BASE1);
+  }
+  get set0(): boolean {
+    return (this.get(C_SET) & 1) !== 0;
+  }
+  get set1(): boolean {
+    return (this.get(C_SET) & 2) !== 0;
+  }
+  /** Free number slot for a consumer (the TCP reassembler keeps its record id here), -1 none. */
+  get rec(): number {
+    return this.get(C_REC);
+  }
+  set rec(v: number) {
+    this.put(C_REC, v);
+  }
+  /**
+   * The flow tracer's flow ids of this pair, per direction (0: from the endpoint that sorts first),
+   * -1 none: the tracer finds a frame's flow through the conversation the walk already looked up.
+   */
+  get trace0(): number {
+    return this.get(C_TRACE0);
+  }
+  set trace0(v: number) {
+    this.put(C_TRACE0, v);
+  }
+  get trace1(): number {
+    return this.get(C_TRACE1);
+  }
+  set trace1(v: number) {
+    this.put(C_TRACE1, v);
+  }
 }
 
 export interface FlowIndexOptions {
@@ -212,6 +259,7 @@ export interface FlowIndexOptions {
 class ConvTable {
   private readonly table = new TupleTable(11, 4096);
   private readonly convs: (Conv | undefined)[] = [];
+  readonly store: ConvStore = { a: new Int32Array(CS * 4096) };
   private readonly key = new Uint32Array(11);
   /** Conversation ids in creation order, for eviction. */
   private readonly order: number[] = [];
@@ -223,18 +271,36 @@ class ConvTable {
     return this.table.size;
   }
 
-  get(t: Transport): Conv | undefined {
+  /** The conversation id of a pair, or -1. */
+  find(t: Transport): number {
     pairKey(t, this.key);
-    const id = this.table.get(this.key);
-    return id < 0 ? undefined : this.convs[id];
+    return this.table.get(this.key);
   }
 
-  /** A new conversation for this pair (replacing any earlier one, as conversation_new does). */
-  create(t: Transport, frame: number): Conv {
-    const c = new Conv(this.count++, frame);
-    pairKey(t, this.key);
+  conv(id: number): Conv | undefined {
+    return this.convs[id];
+  }
+
+  /** A new conversation for this pair (replacing any earlier one, as conversation_new does); its id. */
+  create(t: Transport, frame: number): number {
     const id = this.convs.length;
-    c.id = id;
+    if ((id + 1) * CS > this.store.a.length) {
+      const a2 = new Int32Array(this.store.a.length * 2);
+      a2.set(this.store.a);
+      this.store.a = a2;
+    }
+    const a = this.store.a;
+    const at = id * CS;
+    const stream = this.count++;
+    a[at + C_STREAM] = stream;
+    a[at + C_BASE0] = 0;
+    a[at + C_BASE1] = 0;
+    a[at + C_SET] = 0;
+    a[at + C_REC] = -1;
+    a[at + C_TRACE0] = -1;
+    a[at + C_TRACE1] = -1;
+    const c = new Conv(stream, frame, this.store, id);
+    pairKey(t, this.key);
     c.k = this.key.slice();
     const old = this.table.get(this.key);
     if (old >= 0) this.convs[old] = undefined;
@@ -242,7 +308,7 @@ class ConvTable {
     this.table.set(this.key, id);
     this.order.push(id);
     if (this.table.size > this.max) this.evict();
-    return c;
+    return id;
   }
 
   private evict(): void {
@@ -270,9 +336,16 @@ export function cmpEndpoint(t: Transport): number {
 export class FlowIndex {
   private readonly tcpT: ConvTable;
   /** The conversation of the last tcp() call that returned a stream. */
-  lastTcp: Conv | undefined = undefined;
+  get lastTcp(): Conv | undefined {
+    return this.lastTcpId < 0 ? undefined : this.tcpT.conv(this.lastTcpId);
+  }
   /** The conversation of the last udp() call that returned a stream. */
-  lastUdp: Conv | undefined = undefined;
+  get lastUdp(): Conv | undefined {
+    return this.lastUdpId < 0 ? undefined : this.udpT.conv(this.lastUdpId);
+  }
+  /** Their ids, records in `tcpStore` / `udpStore` (-1 none). */
+  lastTcpId = -1;
+  lastUdpId = -1;
   /** Whether the last header numbered came from the endpoint that sorts second (pairKey's order). */
   lastRev = false;
   private readonly udpT: ConvTable;
@@ -280,7 +353,12 @@ export class FlowIndex {
     const max = opts.maxConversations ?? 1_000_000;
     this.tcpT = new ConvTable(max);
     this.udpT = new ConvTable(max);
+    this.tcpStore = this.tcpT.store;
+    this.udpStore = this.udpT.store;
   }
+  /** The conversation records of TCP and UDP (see CS). */
+  readonly tcpStore: ConvStore;
+  readonly udpStore: ConvStore;
 
   /** Streams numbered so far. */
   get tcpStreams(): number {
@@ -299,43 +377,39 @@ export class FlowIndex {
     if (f.window === undefined || f.flags === undefined) return -1;
     const seq = f.seq!;
     const flags = f.flags;
-    let c = this.tcpT.get(t);
-    if (c === undefined) c = this.tcpT.create(t, frame);
+    const tbl = this.tcpT;
+    let id = tbl.find(t);
+    if (id < 0) id = tbl.create(t, frame);
     // Wireshark's fwd flow: flow1 when src sorts after dst (ports break a tie; equal ports → flow2).
-    const ca = cmpAddr(t);
-    const fwd1 = ca > 0 || (ca === 0 && t.sport > t.dport);
+    const fwd1 = cmpEndpoint(t) > 0;
+    let a = tbl.store.a;
     if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
-      const set = fwd1 ? c.set0 : c.set1;
-      const base = fwd1 ? c.base0 : c.base1;
-      if (set && (seq | 0) !== base) c = this.tcpT.create(t, frame);
+      const at = id * CS;
+      const set = (a[at + C_SET] & (fwd1 ? 1 : 2)) !== 0;
+      const base = fwd1 ? a[at + C_BASE0] : a[at + C_BASE1];
+      if (set && (seq | 0) !== base) {
+        id = tbl.create(t, frame);
+        a = tbl.store.a;
+      }
     }
+    const at = id * CS;
     // tcp_analyze_sequence_number: only for segments tshark can measure.
     const hlen = f.hdrLen ?? 0;
     if (!t.fragmented && !t.inError && t.reportedLen >= hlen) {
-      if (fwd1 ? !c.set0 : !c.set1) {
-        const b = (flags & TH_SYN ? seq : seqAdd(seq, -1)) | 0;
-        if (fwd1) {
-          c.base0 = b;
-          c.set0 = true;
-        } else {
-          c.base1 = b;
-          c.set1 = true;
-        }
+      const own = fwd1 ? 1 : 2;
+      if ((a[at + C_SET] & own) === 0) {
+        a[at + (fwd1 ? C_BASE0 : C_BASE1)] = flags & TH_SYN ? seq : seqAdd(seq, -1);
+        a[at + C_SET] |= own;
       }
-      if (flags & TH_ACK && (fwd1 ? !c.set1 : !c.set0)) {
-        const b = seqAdd(f.ack!, -1) | 0;
-        if (fwd1) {
-          c.base1 = b;
-          c.set1 = true;
-        } else {
-          c.base0 = b;
-          c.set0 = true;
-        }
+      const peer = fwd1 ? 2 : 1;
+      if (flags & TH_ACK && (a[at + C_SET] & peer) === 0) {
+        a[at + (fwd1 ? C_BASE1 : C_BASE0)] = seqAdd(f.ack!, -1);
+        a[at + C_SET] |= peer;
       }
     }
-    this.lastTcp = c;
+    this.lastTcpId = id;
     this.lastRev = fwd1;
-    return c.stream;
+    return a[at + C_STREAM];
   }
 
   /**
@@ -347,11 +421,11 @@ export class FlowIndex {
     if (!layer.complete) return -1;
     const len = (layer.fields as { length: number }).length;
     if (len < 8 && !(len === 0 && t.v6)) return -1;
-    let c = this.udpT.get(t);
-    if (c === undefined) c = this.udpT.create(t, frame);
-    this.lastUdp = c;
+    let id = this.udpT.find(t);
+    if (id < 0) id = this.udpT.create(t, frame);
+    this.lastUdpId = id;
     this.lastRev = cmpEndpoint(t) > 0;
-    return c.stream;
+    return this.udpT.store.a[id * CS + C_STREAM];
   }
 }
 

@@ -15,7 +15,7 @@ import type { Registry } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import type { AppMessage } from '../core/stream.js';
 import { AppDriver } from './app.js';
-import { FlowIndex } from './flow-key.js';
+import { C_REC, CS, FlowIndex } from './flow-key.js';
 import { type Datagram, type DefragOptions, IpDefragmenter } from './ip-defrag.js';
 import { type SegmentView, StreamWalk, setFrameField } from './streams.js';
 import { type TcpChunk, type TcpConn, TcpReassembler, type TcpReassemblyOptions, type TcpSink } from './tcp-stream.js';
@@ -87,17 +87,14 @@ export class StreamRun {
       }
       this.tcp = new TcpReassembler(sink, typeof opts.tcp === 'object' ? { strict, ...opts.tcp } : { strict });
       const tcp = this.tcp;
+      const convs = this.index.tcpStore;
       this.walk.add({
         segment(v: SegmentView) {
-          const cv = v.conv;
           const fr = v.frame;
-          // The common case on the connection's record alone (its id is kept on the conversation).
-          if (
-            cv !== undefined &&
-            tcp.fast(cv.rec, v.stream, v.rev, v.seq, v.flags, v.data, v.claimed, fr.n, fr.tsSec, fr.tsNsec)
-          ) {
-            return;
-          }
+          // The common case on the connection's record alone (its id is kept in the conversation's).
+          const rec = v.cid >= 0 ? convs.a[v.cid * CS + C_REC] : -1;
+          if (tcp.fast(rec, v.stream, v.rev, v.seq, v.flags, v.data, v.claimed, fr.n, fr.tsSec, fr.tsNsec)) return;
+          const cv = v.conv;
           // The connection is kept on the conversation: one table lookup per packet, not two.
           let c = cv?.user as TcpConn | undefined;
           if (c === undefined || c.gone || c.flow !== v.stream) {

@@ -8,7 +8,7 @@
  * first fragment shows no TCP, the completing frame shows the reassembled segment).
  */
 import type { Frame, Layer } from '../core/frame.js';
-import { type Conv, FlowIndex, newTransport, nextTransport, type Transport } from './flow-key.js';
+import { type Conv, type ConvStore, FlowIndex, newTransport, nextTransport, type Transport } from './flow-key.js';
 import type { Datagram } from './ip-defrag.js';
 import type { TraceHints } from './trace-hint.js';
 
@@ -19,6 +19,8 @@ export interface SegmentView {
   readonly stream: number;
   /** Its conversation (consumers may keep per-connection state in `conv.user`). */
   readonly conv: Conv | undefined;
+  /** The conversation's id: its record in FlowIndex.tcpStore (read it there, not through `conv`). */
+  readonly cid: number;
   /** The source sorts second in the conversation's endpoint order (FlowIndex.lastRev). */
   readonly rev: boolean;
   readonly t: Transport;
@@ -62,6 +64,7 @@ export class StreamWalk {
   private readonly view: {
     stream: number;
     conv: Conv | undefined;
+    cid: number;
     rev: boolean;
     t: Transport;
     layer: Layer;
@@ -80,6 +83,7 @@ export class StreamWalk {
     this.view = {
       stream: 0,
       conv: undefined,
+      cid: -1,
       rev: false,
       t: this.t,
       layer: undefined as unknown as Layer,
@@ -110,12 +114,13 @@ export class StreamWalk {
     let udpQuoted = -1;
     // For the tracer: the innermost header outside ICMP errors, and its conversation when numbered.
     let hintAt = -1;
-    let hintConv: Conv | undefined;
+    let hintStore: ConvStore | undefined;
+    let hintId = -1;
     let hintRev = false;
     for (let i = nextTransport(frame, 0, t); i >= 0; i = nextTransport(frame, i + 1, t)) {
       if (!t.inError) {
         hintAt = i;
-        hintConv = undefined;
+        hintId = -1;
       }
       if (this.defrag && t.fragmented) continue;
       if (t.proto === 6) {
@@ -125,7 +130,8 @@ export class StreamWalk {
         if (t.inError) tcpQuoted = s;
         else {
           tcpFlow = s;
-          hintConv = this.index.lastTcp;
+          hintStore = this.index.tcpStore;
+          hintId = this.index.lastTcpId;
           hintRev = this.index.lastRev;
           this.feed(s, ls[i], frame, frame.bytes.u8);
         }
@@ -136,12 +142,13 @@ export class StreamWalk {
         if (t.inError) udpQuoted = s;
         else {
           udpFlow = s;
-          hintConv = this.index.lastUdp;
+          hintStore = this.index.udpStore;
+          hintId = this.index.lastUdpId;
           hintRev = this.index.lastRev;
         }
       }
     }
-    if (this.hints !== undefined) this.hints.push(frame, hintAt, hintConv, hintRev);
+    if (this.hints !== undefined) this.hints.push(frame, hintAt, hintStore, hintId, hintRev);
     const re = frame.reassembled;
     if (re !== undefined) {
       for (const r of re) {
@@ -190,6 +197,7 @@ export class StreamWalk {
     const v = this.view;
     v.stream = stream;
     v.conv = this.index.lastTcp;
+    v.cid = this.index.lastTcpId;
     v.rev = this.index.lastRev;
     v.layer = l;
     v.frame = outer ?? pkt;

@@ -1,15 +1,16 @@
 /**
  * What the flow walk learnt about a frame, handed to the flow tracer that sees the frame later (the
  * trace stage runs a batch behind the flow stage): the frame's innermost transport header outside
- * ICMP errors and, when the walk numbered it, its conversation and direction. With it the tracer
- * finds the frame's flow on the conversation (Conv.trace0/trace1) instead of walking the layers and
- * hashing the 4-tuple again: one tuple lookup per frame for both stages.
+ * ICMP errors and, when the walk numbered it, its conversation (record id and store) and direction.
+ * With it the tracer finds the frame's flow in the conversation's record (C_TRACE0/C_TRACE1)
+ * instead of walking the layers and hashing the 4-tuple again: one tuple lookup per frame for both
+ * stages.
  *
  * A FIFO in frame order. The tracer takes a hint only for the very frame object it was made for,
  * so frames that skip the tracer, or a tracer fed frames the walk never saw, only cost the hint.
  */
 import type { Frame } from '../core/frame.js';
-import type { Conv } from './flow-key.js';
+import type { ConvStore } from './flow-key.js';
 
 /** take(): the walk found no header outside ICMP errors in the frame (nothing to trace). */
 export const NO_HEADER = -2;
@@ -21,29 +22,33 @@ export class TraceHints {
   // Entries [head, tail) of three parallel arrays, reused from the start whenever the queue empties
   // (it does after every frame when the tracer runs right behind the walk).
   private frames: (Frame | undefined)[] = [];
-  private convs: (Conv | undefined)[] = [];
+  private stores: (ConvStore | undefined)[] = [];
+  private ids: number[] = [];
   /** Layer index of the header and its direction, packed as (layer << 1) | rev. */
   private where: number[] = [];
   private head = 0;
   private tail = 0;
-  /** The conversation of the hint take() returned last. */
-  conv: Conv | undefined = undefined;
+  /** The conversation of the hint take() returned last: its record id (-1 none) and store. */
+  id = -1;
+  store: ConvStore | undefined = undefined;
 
   /**
-   * The walk's hint for `frame`: layer -1 when it has no header outside ICMP errors; `conv`
-   * undefined when the header was not numbered (the tracer looks it up).
+   * The walk's hint for `frame`: layer -1 when it has no header outside ICMP errors; `id` -1 when
+   * the header was not numbered (the tracer looks it up).
    */
-  push(frame: Frame, layer: number, conv: Conv | undefined, rev: boolean): void {
+  push(frame: Frame, layer: number, store: ConvStore | undefined, id: number, rev: boolean): void {
     if (this.tail - this.head >= MAX_HINTS) this.clear();
     else if (this.tail >= MAX_HINTS * 2) this.shift();
     const k = this.tail++;
     if (k < this.frames.length) {
       this.frames[k] = frame;
-      this.convs[k] = conv;
+      this.stores[k] = store;
+      this.ids[k] = id;
       this.where[k] = (layer << 1) | (rev ? 1 : 0);
     } else {
       this.frames.push(frame);
-      this.convs.push(conv);
+      this.stores.push(store);
+      this.ids.push(id);
       this.where.push((layer << 1) | (rev ? 1 : 0));
     }
   }
@@ -59,7 +64,6 @@ export class TraceHints {
     let h = this.head;
     while (h < tail && fs[h] !== frame && (fs[h] as Frame).n <= frame.n) {
       fs[h] = undefined;
-      this.convs[h] = undefined;
       h++;
     }
     if (h >= tail || fs[h] !== frame) {
@@ -67,10 +71,10 @@ export class TraceHints {
       if (h === tail) this.head = this.tail = 0;
       return -1;
     }
-    this.conv = this.convs[h];
+    this.store = this.stores[h];
+    this.id = this.ids[h];
     const w = this.where[h];
     fs[h] = undefined;
-    this.convs[h] = undefined;
     this.head = h + 1;
     if (this.head === tail) this.head = this.tail = 0;
     return w;
@@ -81,20 +85,17 @@ export class TraceHints {
     const n = this.tail - this.head;
     for (let i = 0; i < n; i++) {
       this.frames[i] = this.frames[this.head + i];
-      this.convs[i] = this.convs[this.head + i];
+      this.stores[i] = this.stores[this.head + i];
+      this.ids[i] = this.ids[this.head + i];
       this.where[i] = this.where[this.head + i];
     }
-    for (let i = n; i < this.tail; i++) {
-      this.frames[i] = undefined;
-      this.convs[i] = undefined;
-    }
+    for (let i = n; i < this.tail; i++) this.frames[i] = undefined;
     this.head = 0;
     this.tail = n;
   }
 
   private clear(): void {
     this.frames.fill(undefined);
-    this.convs.fill(undefined);
     this.head = this.tail = 0;
   }
 }

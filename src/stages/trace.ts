@@ -22,7 +22,18 @@ import { PcapWriter } from '../capture/write-pcap.js';
 import { ipv4ToString, ipv6ToString } from '../core/addr.js';
 import type { Ipv6 } from '../core/fields.js';
 import type { Frame } from '../core/frame.js';
-import { type Conv, newTransport, nextTransport, pairKey, TH_FIN, TH_RST, TH_SYN, type Transport } from './flow-key.js';
+import {
+  C_TRACE0,
+  type ConvStore,
+  CS,
+  newTransport,
+  nextTransport,
+  pairKey,
+  TH_FIN,
+  TH_RST,
+  TH_SYN,
+  type Transport,
+} from './flow-key.js';
 import { NO_HEADER, TraceHints } from './trace-hint.js';
 import { TupleTable } from './tuple-table.js';
 
@@ -388,7 +399,8 @@ export class FlowTracer {
     const udpToo = this.opts.udp === true;
     // The walk's hint: the frame's innermost header outside ICMP errors and its conversation.
     let at = -1;
-    let conv: Conv | undefined;
+    let conv: ConvStore | undefined;
+    let cid = -1;
     let side = 0;
     const hs = this.hints;
     if (hs !== undefined) {
@@ -396,13 +408,14 @@ export class FlowTracer {
       if (w === NO_HEADER) return -1;
       if (w >= 0 && (udpToo || frame.layers[w >> 1].protocol === 'tcp')) {
         at = w >> 1;
-        conv = hs.conv;
+        cid = hs.id;
+        if (cid >= 0) conv = hs.store;
         side = this.bidi ? 0 : w & 1;
       }
     }
     let cached: Flow | undefined;
     if (conv !== undefined) {
-      const id = side === 0 ? conv.trace0 : conv.trace1;
+      const id = conv.a[cid * CS + C_TRACE0 + side];
       const a = this.rec.a;
       // The conversation remembers the flow of this direction; still open, it is the tuple's flow.
       if (id >= 0 && (a[id * 4 + 3] & CLOSED) === 0) {
@@ -443,10 +456,7 @@ export class FlowTracer {
       f = undefined;
     }
     if (f === undefined) f = this.create(t, frame);
-    if (conv !== undefined) {
-      if (side === 0) conv.trace0 = f.id;
-      else conv.trace1 = f.id;
-    }
+    if (conv !== undefined) conv.a[cid * CS + C_TRACE0 + side] = f.id;
     f.addFrame(frame.n);
     f.lastSec = frame.tsSec;
     if (this.keep && !f.dropped) {

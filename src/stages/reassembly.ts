@@ -76,7 +76,7 @@ export class StreamRun {
     if (wantTcp || wantApp) {
       const record: TcpSink | undefined = wantTcp
         ? {
-            chunk: (c: TcpChunk) => this.attach('reassembled', c),
+            chunk: (c: TcpChunk) => this.attachChunk(c),
             end: () => {},
           }
         : undefined;
@@ -106,6 +106,15 @@ export class StreamRun {
         },
       });
     }
+  }
+
+  /** attach('reassembled', c) for the per-segment call: a named property, not a keyed one. */
+  private attachChunk(c: TcpChunk): void {
+    const fr = (this.current ?? this.lastFrame) as { reassembled?: unknown[] } | undefined;
+    if (fr === undefined) return;
+    const list = fr.reassembled;
+    if (list === undefined) fr.reassembled = [c];
+    else list.push(c);
   }
 
   private attach(key: 'reassembled' | 'messages', v: unknown, f: Frame | undefined = this.current): void {

@@ -177,7 +177,7 @@ export class StreamWalk {
     if (udpFlow < 0) udpFlow = udpQuoted;
     const flow = tcpFlow >= 0 ? tcpFlow : udpFlow;
     if (flow >= 0) {
-      setFrameField(frame, 'flow', flow);
+      (frame as { flow?: number }).flow = flow;
       // Both kinds in one frame (TCP tunnelled over UDP): say which is which.
       if (tcpFlow >= 0 && udpFlow >= 0) setFrameField(frame, 'flows', { tcp: tcpFlow, udp: udpFlow });
     }

@@ -558,7 +558,20 @@ export class FlowTracer {
 
   /** End every flow (end of input); returns the index. */
   close(): FlowInfo[] {
-    for (const f of [...this.openList]) this.finish(f);
+    const open = [...this.openList];
+    // Every open flow ends: empty the tuple table at once rather than a lookup per flow.
+    for (const f of open) {
+      f.close();
+      if (f.slot >= 0) {
+        this.slots[f.slot] = undefined;
+        this.free.push(f.slot);
+        f.slot = -1;
+      }
+      f.openIdx = -1;
+    }
+    this.openList.length = 0;
+    this.table.clear();
+    for (const f of open) this.finish(f);
     return this.index();
   }
 

@@ -108,6 +108,14 @@ export class TupleTable {
     }
   }
 
+  /** Remove every entry. */
+  clear(): void {
+    const ss = this.slots;
+    for (let s = 0; s < ss.length; s += this.stride) ss[s] = -1;
+    this.used = 0;
+    this.size = 0;
+  }
+
   private grow(): void {
     const old = this.slots;
     const st = this.stride;

@@ -213,6 +213,49 @@ function appendFrame(a: Float64Array, at: number, log: FrameLog, n: number): voi
   a[at] = count + 1;
 }
 
+/**
+ * Address text, made once per address: the flows of a capture share their addresses (a server
+ * appears in every flow to it), and the index of thousands of flows otherwise formats each again.
+ * The dotted IPv6 form (':' → '.') is what labels use.
+ */
+class AddrNames {
+  private readonly table = new TupleTable(5, 1024);
+  private readonly key = new Uint32Array(5);
+  private readonly text: string[] = [];
+  private readonly dotted: string[] = [];
+  /** Index of an IPv4 (u32) or IPv6 address's text. */
+  private at(a4: number, a6: Ipv6 | undefined): number {
+    const k = this.key;
+    if (a6 === undefined) {
+      k[0] = 4;
+      k[1] = a4;
+      k[2] = k[3] = k[4] = 0;
+    } else {
+      k[0] = 6;
+      k[1] = a6[0];
+      k[2] = a6[1];
+      k[3] = a6[2];
+      k[4] = a6[3];
+    }
+    let i = this.table.get(k);
+    if (i < 0) {
+      i = this.text.length;
+      const t = a6 === undefined ? ipv4ToString(a4) : ipv6ToString(a6);
+      this.text.push(t);
+      this.dotted.push(a6 === undefined ? t : t.replaceAll(':', '.'));
+      this.table.set(k, i);
+    }
+    return i;
+  }
+  name(a4: number, a6: Ipv6 | undefined): string {
+    return this.text[this.at(a4, a6)];
+  }
+  /** The name with ':' as '.' (a file name on every OS). */
+  dots(a4: number, a6: Ipv6 | undefined): string {
+    return this.dotted[this.at(a4, a6)];
+  }
+}
+
 class Flow {
   k: Uint32Array | undefined;
   slot = -1;
@@ -238,6 +281,7 @@ class Flow {
   private readonly tsNsec: number;
   constructor(
     private readonly rec: FlowRecords,
+    private readonly names: AddrNames,
     readonly log: FrameLog,
     readonly protocol: 'TCP' | 'UDP',
     t: Transport,
@@ -281,16 +325,14 @@ class Flow {
   readonly dstport: number;
   readonly v6: boolean;
   get src(): string {
-    return (this.srcS ??= this.v6 ? ipv6ToString(this.src6!) : ipv4ToString(this.addr4));
+    return (this.srcS ??= this.names.name(this.addr4, this.src6));
   }
   get dst(): string {
-    return (this.dstS ??= this.v6 ? ipv6ToString(this.dst6!) : ipv4ToString(this.dst4));
+    return (this.dstS ??= this.names.name(this.dst4, this.dst6));
   }
   get label(): string {
-    if (this.labelS === undefined) {
-      const l = `${this.src}_${this.srcport}-${this.dst}_${this.dstport}-${pyTimestamp(this.tsSec, this.tsNsec)}`;
-      this.labelS = this.v6 ? l.replaceAll(':', '.') : l;
-    }
+    // IPv6 ':' become '.'; ports and the time hold none, so the parts are converted alone.
+    this.labelS ??= `${this.names.dots(this.addr4, this.src6)}_${this.srcport}-${this.names.dots(this.dst4, this.dst6)}_${this.dstport}-${pyTimestamp(this.tsSec, this.tsNsec)}`;
     return this.labelS;
   }
   /** Frame numbers, in order. */
@@ -343,6 +385,7 @@ export class FlowTracer {
   private readonly openList: Flow[] = [];
   private readonly log = new FrameLog();
   private readonly rec = new FlowRecords();
+  private readonly names = new AddrNames();
   private readonly all: Flow[] = [];
   /** Packets are kept only when something will read them (files, a filter). */
   private readonly keep: boolean;
@@ -521,7 +564,16 @@ export class FlowTracer {
   }
 
   private create(t: Transport, frame: Frame): Flow {
-    const f = new Flow(this.rec, this.log, t.proto === 6 ? 'TCP' : 'UDP', t, frame.flow ?? -1, frame.linktype, frame);
+    const f = new Flow(
+      this.rec,
+      this.names,
+      this.log,
+      t.proto === 6 ? 'TCP' : 'UDP',
+      t,
+      frame.flow ?? -1,
+      frame.linktype,
+      frame,
+    );
     f.k = this.fill(t).slice();
     f.slot = this.free.length > 0 ? this.free.pop()! : this.slots.length;
     this.slots[f.slot] = f;

@@ -101,55 +101,63 @@ interface Seg {
  * each packet's first read of an object somewhere in a large heap is a cache and TLB miss
  * (measured: most of the reassembler's cost per packet), while the records of the open
  * connections sit together in a small array. The objects read and write their record through
- * accessors; segment()'s common case (StreamRun's fast path) reads the record alone.
- *
- * Record layout: connection [flow (-1: record free), lastSec, waiting, rev0], then per direction
- * [next, bits, waiting, gapPending, finAt, delivered].
+ * accessors; segment()'s common case (StreamRun's fast path) reads the record alone, and only its
+ * first eight numbers (one cache line's worth): flow (-1: record free), lastSec, then per direction
+ * next and bits, then per direction delivered. The rest: the connection's waiting count, then per
+ * direction gapPending, finAt and waiting. The bits also say whether gapPending is not 0 (B_GAP),
+ * finAt is set (B_FIN), and in direction 0's word, whether the connection has segments waiting
+ * (B_CWAIT) and which endpoint order node 0 has (B_REV0).
  */
 export const REC = 16;
 export const R_FLOW = 0;
 export const R_LAST = 1;
-export const R_WAITING = 2;
-export const R_REV0 = 3;
-/** Offset of direction d's part: R_HALF + d * R_HALF_LEN. */
-export const R_HALF = 4;
-export const R_HALF_LEN = 6;
-export const H_NEXT = 0;
-export const H_BITS = 1;
-export const H_WAITING = 2;
-export const H_GAP = 3;
-export const H_FIN = 4;
-export const H_DELIVERED = 5;
+/** next and bits of direction d: R_NEXT + 2d, R_NEXT + 2d + 1. */
+export const R_NEXT = 2;
+/** delivered of direction d: R_DELIVERED + d. */
+export const R_DELIVERED = 6;
+export const R_WAITING = 8;
+/** gapPending, finAt, waiting of direction d: R_COLD + 3d + (0, 1, 2). */
+export const R_COLD = 10;
 export const B_CLOSED = 1;
 export const B_STARTED = 2;
 export const B_SYN = 4;
 export const B_FRESH = 8;
 export const B_BROKEN = 16;
+export const B_GAP = 32;
+export const B_FIN = 64;
+export const B_CWAIT = 128;
+export const B_REV0 = 256;
 
 /** Where records live: the reassembler's shared array, or a connection's own once it is forgotten. */
 export interface RecordStore {
   a: Float64Array;
 }
 
+/** Set or clear bit `b` of a[i]. */
+function flag(a: Float64Array, i: number, b: number, on: boolean): void {
+  a[i] = on ? a[i] | b : a[i] & ~b;
+}
+
 /** One direction. Hot fields are accessors over the connection's record. */
 export class TcpHalf {
+  private readonly oNext: number;
+  private readonly oBits: number;
+  private readonly oDelivered: number;
+  private readonly oCold: number;
   constructor(
     private readonly conn: TcpConn,
-    private readonly off: number,
-  ) {}
+    dir: 0 | 1,
+  ) {
+    this.oNext = R_NEXT + 2 * dir;
+    this.oBits = R_NEXT + 2 * dir + 1;
+    this.oDelivered = R_DELIVERED + dir;
+    this.oCold = R_COLD + 3 * dir;
+  }
   private bit(b: number): boolean {
-    return (this.conn.store.a[this.conn.rec + this.off + H_BITS] & b) !== 0;
+    return (this.conn.store.a[this.conn.rec + this.oBits] & b) !== 0;
   }
   private setBit(b: number, v: boolean): void {
-    const a = this.conn.store.a;
-    const i = this.conn.rec + this.off + H_BITS;
-    a[i] = v ? a[i] | b : a[i] & ~b;
-  }
-  private num(k: number): number {
-    return this.conn.store.a[this.conn.rec + this.off + k];
-  }
-  private setNum(k: number, v: number): void {
-    this.conn.store.a[this.conn.rec + this.off + k] = v;
+    flag(this.conn.store.a, this.conn.rec + this.oBits, b, v);
   }
   get closed(): boolean {
     return this.bit(B_CLOSED);
@@ -183,39 +191,41 @@ export class TcpHalf {
   set broken(v: boolean) {
     this.setBit(B_BROKEN, v);
   }
-  /** pending.length, kept here: the per-packet checks then read no array. */
-  get waiting(): number {
-    return this.num(H_WAITING);
-  }
-  set waiting(v: number) {
-    this.setNum(H_WAITING, v);
-  }
   /** Next sequence number expected, as int32 bits (`| 0`; compared with seqDiff). */
   get next(): number {
-    return this.num(H_NEXT);
+    return this.conn.store.a[this.conn.rec + this.oNext];
   }
   set next(v: number) {
-    this.setNum(H_NEXT, v);
+    this.conn.store.a[this.conn.rec + this.oNext] = v;
+  }
+  get delivered(): number {
+    return this.conn.store.a[this.conn.rec + this.oDelivered];
+  }
+  set delivered(v: number) {
+    this.conn.store.a[this.conn.rec + this.oDelivered] = v;
   }
   /** Bytes missing before the next chunk (a given-up hole or bytes cut by the capture). */
   get gapPending(): number {
-    return this.num(H_GAP);
+    return this.conn.store.a[this.conn.rec + this.oCold];
   }
   set gapPending(v: number) {
-    this.setNum(H_GAP, v);
+    this.conn.store.a[this.conn.rec + this.oCold] = v;
+    this.setBit(B_GAP, v !== 0);
   }
   /** Sequence number of the FIN when it arrived before the data in front of it; -1 none. */
   get finAt(): number {
-    return this.num(H_FIN);
+    return this.conn.store.a[this.conn.rec + this.oCold + 1];
   }
   set finAt(v: number) {
-    this.setNum(H_FIN, v);
+    this.conn.store.a[this.conn.rec + this.oCold + 1] = v;
+    this.setBit(B_FIN, v >= 0);
   }
-  get delivered(): number {
-    return this.num(H_DELIVERED);
+  /** pending.length, kept here: the per-packet checks then read no array. */
+  get waiting(): number {
+    return this.conn.store.a[this.conn.rec + this.oCold + 2];
   }
-  set delivered(v: number) {
-    this.setNum(H_DELIVERED, v);
+  set waiting(v: number) {
+    this.conn.store.a[this.conn.rec + this.oCold + 2] = v;
   }
   pending: Seg[] = [];
   pendingBytes = 0;
@@ -265,8 +275,8 @@ export class TcpConn {
     this.port = [t.sport, t.dport];
     this.store = { a: new Float64Array(REC) };
     initRecord(this.store.a, 0, flow, this.rev0);
-    this.h0 = new TcpHalf(this, R_HALF);
-    this.h1 = new TcpHalf(this, R_HALF + R_HALF_LEN);
+    this.h0 = new TcpHalf(this, 0);
+    this.h1 = new TcpHalf(this, 1);
     this.half = [this.h0, this.h1];
   }
   get lastSec(): number {
@@ -281,6 +291,7 @@ export class TcpConn {
   }
   set waiting(v: number) {
     this.store.a[this.rec + R_WAITING] = v;
+    flag(this.store.a, this.rec + R_NEXT + 1, B_CWAIT, v > 0);
   }
   /** 0 when the transport's source is node 0, else 1. */
   dirOf(t: Transport): 0 | 1 {
@@ -307,19 +318,12 @@ export class TcpConn {
 
 /** A fresh record at `at`: nothing seen in either direction. */
 function initRecord(a: Float64Array, at: number, flow: number, rev0: boolean): void {
+  a.fill(0, at, at + REC);
   a[at + R_FLOW] = flow;
-  a[at + R_LAST] = 0;
-  a[at + R_WAITING] = 0;
-  a[at + R_REV0] = rev0 ? 1 : 0;
-  for (let d = 0; d < 2; d++) {
-    const h = at + R_HALF + d * R_HALF_LEN;
-    a[h + H_NEXT] = 0;
-    a[h + H_BITS] = B_FRESH;
-    a[h + H_WAITING] = 0;
-    a[h + H_GAP] = 0;
-    a[h + H_FIN] = -1;
-    a[h + H_DELIVERED] = 0;
-  }
+  a[at + R_NEXT + 1] = B_FRESH | (rev0 ? B_REV0 : 0);
+  a[at + R_NEXT + 3] = B_FRESH;
+  a[at + R_COLD + 1] = -1;
+  a[at + R_COLD + 4] = -1;
 }
 
 const EMPTY_FRAMES: readonly number[] = Object.freeze([]);
@@ -541,15 +545,17 @@ export class TcpReassembler {
     if (rid < 0) return false;
     const a = this.recs.a;
     const r = rid * REC;
-    if (a[r + R_FLOW] !== stream || a[r + R_WAITING] !== 0) return false;
-    if (flags & (TH_SYN | TH_FIN | TH_RST) || claimed > data.length || tsSec - this.lastSweep >= 10) return false;
-    const dir: 0 | 1 = (rev ? 1 : 0) === a[r + R_REV0] ? 0 : 1;
-    const h = r + R_HALF + dir * R_HALF_LEN;
-    if ((a[h + H_BITS] & (B_CLOSED | B_STARTED | B_FRESH | B_BROKEN)) !== B_STARTED) return false;
-    if (a[h + H_GAP] !== 0 || a[h + H_FIN] >= 0) return false;
+    if (a[r + R_FLOW] !== stream) return false;
+    const b0 = a[r + R_NEXT + 1];
+    if (b0 & B_CWAIT || flags & (TH_SYN | TH_FIN | TH_RST)) return false;
+    if (claimed > data.length || tsSec - this.lastSweep >= 10) return false;
+    const dir: 0 | 1 = rev === ((b0 & B_REV0) !== 0) ? 0 : 1;
+    const h = r + R_NEXT + 2 * dir;
+    const want = B_CLOSED | B_STARTED | B_FRESH | B_BROKEN | B_GAP | B_FIN;
+    if ((a[h + 1] & want) !== B_STARTED) return false;
     const len = data.length;
-    const rel = len > 0 ? seqDiff(seq, a[h + H_NEXT]) : 0;
-    if (rel > 0 && rel + len > 0) return false; // out of order: buffered by segment()
+    const rel = len > 0 ? seqDiff(seq, a[h]) : 0;
+    if (rel > 0) return false; // out of order: buffered by segment()
     this.stats.segments++;
     a[r + R_LAST] = tsSec;
     if (len === 0) return true;
@@ -562,8 +568,8 @@ export class TcpReassembler {
     const skip = -rel;
     const piece = skip > 0 ? data.subarray(skip) : data;
     const pseq = seqAdd(seq, skip);
-    a[h + H_NEXT] = seqAdd(pseq, piece.length) | 0;
-    a[h + H_DELIVERED] += piece.length;
+    a[h] = seqAdd(pseq, piece.length) | 0;
+    a[r + R_DELIVERED + dir] += piece.length;
     this.stats.delivered += piece.length;
     const chunk: TcpChunk = {
       kind: 'tcp',

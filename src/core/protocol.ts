@@ -7,6 +7,7 @@ import { type Compiled, compileHeader, type Decode, type DecodePartial, type Enc
 import type { FieldsOfHeader, Header } from './fields.js';
 import type { Layer, LayerKind, RawFrame } from './frame.js';
 import type { IssueCode } from './issue.js';
+import type { TlvSpec } from './options.js';
 import type { Registry } from './registry.js';
 import type { StreamParserFactory } from './stream.js';
 
@@ -55,6 +56,11 @@ export interface Codec<F = any, D = any> {
   decode(b: Bytes, start: number, end: number, f: F, reg: Registry, ctx?: DecodeCtx): D;
   encode?(b: Bytes, at: number, value: D, f: Partial<F>, reg: Registry): number;
   encodingLength?(value: D, f: Partial<F>, reg: Registry): number;
+  /**
+   * Set when the tail is exactly `decodeTlv(tlv, …)` over [start, end): report writers may then walk
+   * the bytes themselves instead of making the option objects (src/dump/tlv-json.ts).
+   */
+  readonly tlv?: TlvSpec;
 }
 
 /** A handler for one option/parameter kind (TCP option, IPv4 option, HIP parameter, pcapng option…). */

@@ -20,6 +20,7 @@ import type { Issue } from '../core/issue.js';
 import type { Protocol } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
 import { ascii, ByteOut } from './out.js';
+import { TlvJson } from './tlv-json.js';
 
 const K_NUMBER = ascii('{"number":');
 const K_TIME = ascii(',"time":');
@@ -37,6 +38,7 @@ const K_FLOW = ascii(',"flow":');
 const K_REASSEMBLED = ascii(',"reassembled":');
 const K_MESSAGES = ascii(',"messages":');
 const K_ISSUES = ascii(',"issues":');
+const K_LAYER_OPTIONS = ascii('"options":');
 
 export interface FormatOptions {
   readonly registry: Registry;
@@ -246,6 +248,8 @@ interface LayerFormat {
   readonly computed: readonly (readonly [string, (l: Layer, fr: RawFrame, reg: Registry) => unknown])[];
   readonly hasRest: boolean;
   readonly hasExtras: boolean;
+  /** The tail is a plain TLV list: writeJson walks its bytes (tlv-json.ts). */
+  readonly tlv: TlvJson | undefined;
 }
 
 /** Writes a layer's `"k":v,…` into `b` from `at` (room for `maxLen` bytes is ensured); returns the end. */
@@ -438,6 +442,7 @@ function layerFormat(reg: Registry, name: string, labels: boolean): LayerFormat 
       computed: [],
       hasRest: false,
       hasExtras: false,
+      tlv: undefined,
     };
   }
   const header = proto.header;
@@ -462,6 +467,10 @@ function layerFormat(reg: Registry, name: string, labels: boolean): LayerFormat 
     computed,
     hasRest: proto.rest !== undefined,
     hasExtras: computed.length > 0 || proto.rest !== undefined,
+    tlv:
+      proto.rest?.tlv === undefined || 'options' in header
+        ? undefined
+        : new TlvJson(proto.rest.tlv, reg, { str: strJson, value: writePlain, absent }),
   };
 }
 
@@ -681,7 +690,7 @@ export class Formatter {
   }
 
   /** Computed values and the decoded variable tail of a layer, as [key, value] pairs (values not yet plain). */
-  private extras(frame: Frame, layer: Layer, lf: LayerFormat): [string, unknown][] | undefined {
+  private extras(frame: Frame, layer: Layer, lf: LayerFormat, tlvLater = false): [string, unknown][] | undefined {
     if (!layer.complete || !lf.hasExtras) return undefined;
     let out: [string, unknown][] | undefined;
     for (let i = 0; i < lf.computed.length; i++) {
@@ -695,7 +704,10 @@ export class Formatter {
       if (absent(v)) continue;
       (out ??= []).push([key, v]);
     }
-    if (lf.hasRest && (layer.details !== undefined || layer.hdrEnd > layer.start + lf.proto!.minLen)) {
+    if (tlvLater) return out;
+    // An empty TLV area is no list in either mode (eagerly decoded details hold [] there).
+    const tail = layer.hdrEnd > layer.start + lf.proto!.minLen;
+    if (lf.hasRest && (tail || (layer.details !== undefined && lf.proto!.rest!.tlv === undefined))) {
       const d = decodeDetails(frame, layer, this.reg);
       if (absent(d)) return out;
       if (Array.isArray(d) || typeof d !== 'object' || d instanceof Uint8Array) {
@@ -808,13 +820,30 @@ export class Formatter {
       const before = o.length;
       if (layer.complete && lf.json !== undefined) {
         o.emit(lf.json.maxLen, lf.json.fn, layer.fields, u8);
-        const extra = this.extras(frame, layer, lf);
+        const tlv = layer.details === undefined ? lf.tlv : undefined;
+        const extra = this.extras(frame, layer, lf, tlv !== undefined);
         if (extra) {
           for (const [k, v] of extra) {
             if (o.length !== before) o.byte(44);
             o.str(strJson(k));
             o.byte(58);
             writePlain(o, v);
+          }
+        }
+        const optStart = layer.start + (lf.proto?.minLen ?? 0);
+        if (tlv !== undefined && layer.hdrEnd > optStart) {
+          // The options straight from the bytes; an odd list rolls back to the generic path.
+          const m = o.mark();
+          if (o.length !== before) o.byte(44);
+          o.raw(K_LAYER_OPTIONS);
+          if (!tlv.write(o, frame.bytes, optStart, layer.hdrEnd)) {
+            o.reset(m);
+            const d = decodeDetails(frame, layer, this.reg);
+            if (!absent(d)) {
+              if (o.length !== before) o.byte(44);
+              o.raw(K_LAYER_OPTIONS);
+              writePlain(o, d);
+            }
           }
         }
       } else {

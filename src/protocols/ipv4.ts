@@ -236,6 +236,7 @@ const IPV4_OPTIONS: TlvSpec = {
 
 const options: Codec<any, readonly OptionIn[]> = {
   decode: (b, start, end, _f, reg) => decodeTlv(IPV4_OPTIONS, b, start, end, reg),
+  tlv: IPV4_OPTIONS,
   encode: (b, at, v, _f, reg) => encodeTlv(IPV4_OPTIONS, b, at, v, reg),
   encodingLength: (v, _f, reg) => tlvLength(IPV4_OPTIONS, v, reg),
 };

@@ -254,6 +254,7 @@ const TCP_OPTIONS: TlvSpec = {
 
 const options: Codec<any, readonly OptionIn[]> = {
   decode: (b, start, end, _f, reg) => decodeTlv(TCP_OPTIONS, b, start, end, reg),
+  tlv: TCP_OPTIONS,
   encode: (b, at, v, _f, reg) => encodeTlv(TCP_OPTIONS, b, at, v, reg),
   encodingLength: (v, _f, reg) => tlvLength(TCP_OPTIONS, v, reg),
 };

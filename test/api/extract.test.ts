@@ -32,6 +32,7 @@ import {
   type PcapkitWarning,
   payload,
   readFramesSync,
+  tcp,
   u8,
   udp,
   writePcap,
@@ -362,6 +363,51 @@ describe('formatter', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  test('TCP and IPv4 options written from the bytes are the generic writer’s text, byte for byte', () => {
+    // With `details` the options are decoded objects and take the generic writer; without, the
+    // report walks the bytes (dump/tlv-json.ts). Same text, including malformed and cut lists.
+    const fmt = new Formatter({ registry: defaultRegistry });
+    const kinds = [0, 1, 2, 3, 4, 5, 7, 8, 19, 27, 28, 29, 30, 34, 68, 130, 131, 148, 253, 254, 99];
+    const option = fc.oneof(
+      fc.constantFrom(...kinds).map((k) => [k]),
+      fc
+        .tuple(fc.constantFrom(...kinds), fc.integer({ min: 0, max: 40 }), fc.uint8Array({ maxLength: 40 }))
+        .map(([k, l, v]) => [k, l, ...v.subarray(0, Math.max(0, l - 2))]),
+    );
+    let withOptions = 0;
+    fc.assert(
+      fc.property(fc.array(option, { maxLength: 8 }), fc.boolean(), fc.nat(), (opts, inIp, cutAt) => {
+        const o = opts.flat().slice(0, 40);
+        while (o.length % 4 !== 0) o.push(0);
+        const bytes = Uint8Array.from(o);
+        const pkt = build(
+          ethernet.make({}),
+          ipv4.make({ src: 1, dst: 2 }),
+          tcp.make({ srcport: 1 }),
+          new Uint8Array(4),
+        );
+        // Put the random list where the options go: after the IPv4 or the TCP fixed header.
+        const at = inIp ? 34 : 54;
+        const out = new Uint8Array(pkt.length + bytes.length);
+        out.set(pkt.subarray(0, at));
+        out.set(bytes, at);
+        out.set(pkt.subarray(at), at + bytes.length);
+        if (inIp) out[14] = 0x40 | ((20 + bytes.length) / 4);
+        else out[46] = ((20 + bytes.length) / 4) << 4;
+        const total = out.length - 14;
+        out[16] = total >> 8;
+        out[17] = total & 255;
+        const cut = out.subarray(0, cutAt % 3 === 0 ? cutAt % out.length : out.length);
+        const fast = fmt.json(analyse(cut, { linktype: 1 }));
+        const generic = fmt.json(analyse(cut, { linktype: 1, details: true }));
+        if (fast.includes('"options":[')) withOptions++;
+        assert.equal(fast, generic);
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(withOptions > 1000, `${withOptions} frames had options`);
   });
 
   test('report size stays within a small constant of the capture (no repeated payloads)', async () => {

@@ -151,7 +151,12 @@ export class StreamWalk {
     if (this.hints !== undefined) this.hints.push(frame, hintAt, hintStore, hintId, hintRev);
     const re = frame.reassembled;
     if (re !== undefined) {
-      for (const r of re) {
+      // Indexed: records the loop itself attaches (TCP chunks) are visited too, as for…of does.
+      for (let k = 0; k < re.length; k++) {
+        const r = re[k] as { kind?: unknown };
+        // TCP chunks (one per data segment, attached just above) carry no packet: skip them by
+        // their kind, so the packet read below sees datagrams only (one shape).
+        if (r.kind === 'tcp') continue;
         const d = r as Datagram;
         if (d.packet === undefined || d.packet.layers.length === 0) continue;
         const l = d.packet.layers[0];

@@ -27,7 +27,6 @@ import type { Ipv6 } from '../core/fields.js';
 import type { Frame, Layer } from '../core/frame.js';
 import { seqAdd } from './seq.js';
 import { StreamWalk } from './streams.js';
-import { TupleTable } from './tuple-table.js';
 
 export const TH_FIN = 0x01;
 export const TH_SYN = 0x02;
@@ -174,12 +173,17 @@ export function pairKey(t: Transport, out: Uint32Array): void {
 }
 
 /**
- * Per-conversation numbers in one dense Int32Array, CS words per conversation id: with thousands of
- * conversations taking turns, a packet's first read of a Conv object somewhere in a large heap is a
- * cache and TLB miss, while the records of the open conversations sit together in a small array.
- * Layout: [stream, base0, base1, set bits (1: base0, 2: base1), rec, trace0, trace1, unused].
+ * Per-conversation numbers in one dense Int32Array, CS words (one 64-byte cache line) per
+ * conversation id: with thousands of conversations taking turns, a packet's first read of a Conv
+ * object somewhere in a large heap is a cache and TLB miss, while the records of the open
+ * conversations sit together in a small array. The record also holds the conversation's key, so
+ * the hash table is a small array of ids and a lookup reads one record line, not a wide hash slot
+ * and then the record.
+ * Layout: [stream, base0, base1, set bits (1: base0, 2: base1; family 4 or 6 from bit 8), rec,
+ * trace0, trace1, ports (first endpoint's << 16), first address (4 words; IPv4 in the first),
+ * second address (4 words; IPv4 in the first)].
  */
-export const CS = 8;
+export const CS = 16;
 export const C_STREAM = 0;
 export const C_BASE0 = 1;
 export const C_BASE1 = 2;
@@ -187,6 +191,9 @@ export const C_SET = 3;
 export const C_REC = 4;
 export const C_TRACE0 = 5;
 export const C_TRACE1 = 6;
+const C_PORTS = 7;
+const C_A = 8;
+const C_B = 12;
 
 /** The array of conversation records (replaced when it grows; hold this, not the array). */
 export interface ConvStore {
@@ -197,8 +204,6 @@ export interface ConvStore {
 export class Conv {
   /** Free slot for a consumer (the TCP reassembler keeps the connection here: no second lookup). */
   user: unknown = undefined;
-  /** Key tuple, for eviction. */
-  k: Uint32Array | undefined;
   constructor(
     readonly stream: number,
     /** Frame number of the first packet. */
@@ -256,25 +261,110 @@ export interface FlowIndexOptions {
   readonly maxConversations?: number;
 }
 
+/**
+ * Conversations by endpoint pair: an open-addressing table of conversation ids (one Int32Array,
+ * 4 bytes a slot, small enough to stay in cache with tens of thousands of pairs) whose keys live in
+ * the conversations' records (CS). No string and no allocation per packet; it allocates only when
+ * it grows.
+ */
 class ConvTable {
-  private readonly table = new TupleTable(11, 4096);
+  /** Conversation id per slot: -1 empty, -2 deleted. */
+  private ids: Int32Array;
+  private mask: number;
+  private used = 0;
+  /** Pairs in the table. */
+  size = 0;
   private readonly convs: (Conv | undefined)[] = [];
   readonly store: ConvStore = { a: new Int32Array(CS * 4096) };
-  private readonly key = new Uint32Array(11);
+  /** The key being looked up, in key order: [family, ports, first address ×4, second address ×4]. */
+  private readonly key = new Int32Array(10);
   /** Conversation ids in creation order, for eviction. */
   private readonly order: number[] = [];
   private orderHead = 0;
   count = 0;
-  constructor(private readonly max: number) {}
-
-  get size(): number {
-    return this.table.size;
+  constructor(private readonly max: number) {
+    this.ids = new Int32Array(8192).fill(-1);
+    this.mask = 8192 - 1;
   }
 
-  /** The conversation id of a pair, or -1. */
-  find(t: Transport): number {
-    pairKey(t, this.key);
-    return this.table.get(this.key);
+  /** Fill `key` from a transport header (`rev`: its source sorts second) and return its hash. */
+  private setKey(t: Transport, rev: boolean): number {
+    const k = this.key;
+    k[1] = rev ? (t.dport << 16) | t.sport : (t.sport << 16) | t.dport;
+    if (!t.v6) {
+      k[0] = 4;
+      k[2] = rev ? t.dst4 : t.src4;
+      k[6] = rev ? t.src4 : t.dst4;
+      k[3] = k[4] = k[5] = k[7] = k[8] = k[9] = 0;
+    } else {
+      const a = rev ? t.dst6! : t.src6!;
+      const b = rev ? t.src6! : t.dst6!;
+      k[0] = 6;
+      for (let i = 0; i < 4; i++) {
+        k[2 + i] = a[i];
+        k[6 + i] = b[i];
+      }
+    }
+    return hashKey(k);
+  }
+
+  /** Copy the key of the record at word `at` into `key`. */
+  private recKey(at: number): void {
+    const a = this.store.a;
+    const k = this.key;
+    k[0] = a[at + C_SET] >> 8;
+    k[1] = a[at + C_PORTS];
+    for (let i = 0; i < 4; i++) {
+      k[2 + i] = a[at + C_A + i];
+      k[6 + i] = a[at + C_B + i];
+    }
+  }
+
+  /** Does the record at word `at` hold `key`? */
+  private same(at: number): boolean {
+    const a = this.store.a;
+    const k = this.key;
+    if (a[at + C_PORTS] !== k[1] || a[at + C_A] !== k[2] || a[at + C_B] !== k[6] || a[at + C_SET] >> 8 !== k[0]) {
+      return false;
+    }
+    if (k[0] === 4) return true;
+    for (let i = 1; i < 4; i++) if (a[at + C_A + i] !== k[2 + i] || a[at + C_B + i] !== k[6 + i]) return false;
+    return true;
+  }
+
+  /** The slot holding `key` (hash `h`), or -1. */
+  private slotOf(h: number): number {
+    const ids = this.ids;
+    let s = h & this.mask;
+    for (;;) {
+      const v = ids[s];
+      if (v === -1) return -1;
+      if (v >= 0 && this.same(v * CS)) return s;
+      s = (s + 1) & this.mask;
+    }
+  }
+
+  /** Put id `id` (key in `key`, hash `h`, not in the table) into a free slot. */
+  private insert(h: number, id: number): void {
+    const ids = this.ids;
+    let s = h & this.mask;
+    for (;;) {
+      const v = ids[s];
+      if (v === -1) {
+        this.used++;
+        break;
+      }
+      if (v === -2) break;
+      s = (s + 1) & this.mask;
+    }
+    ids[s] = id;
+    this.size++;
+  }
+
+  /** The conversation id of a pair (`rev`: cmpEndpoint(t) > 0), or -1. */
+  find(t: Transport, rev: boolean): number {
+    const s = this.slotOf(this.setKey(t, rev));
+    return s < 0 ? -1 : this.ids[s];
   }
 
   conv(id: number): Conv | undefined {
@@ -282,41 +372,57 @@ class ConvTable {
   }
 
   /** A new conversation for this pair (replacing any earlier one, as conversation_new does); its id. */
-  create(t: Transport, frame: number): number {
+  create(t: Transport, frame: number, rev: boolean): number {
     const id = this.convs.length;
     if ((id + 1) * CS > this.store.a.length) {
       const a2 = new Int32Array(this.store.a.length * 2);
       a2.set(this.store.a);
       this.store.a = a2;
     }
+    const h = this.setKey(t, rev);
     const a = this.store.a;
+    const k = this.key;
     const at = id * CS;
     const stream = this.count++;
     a[at + C_STREAM] = stream;
     a[at + C_BASE0] = 0;
     a[at + C_BASE1] = 0;
-    a[at + C_SET] = 0;
+    a[at + C_SET] = k[0] << 8;
     a[at + C_REC] = -1;
     a[at + C_TRACE0] = -1;
     a[at + C_TRACE1] = -1;
-    const c = new Conv(stream, frame, this.store, id);
-    pairKey(t, this.key);
-    c.k = this.key.slice();
-    const old = this.table.get(this.key);
-    if (old >= 0) this.convs[old] = undefined;
-    this.convs.push(c);
-    this.table.set(this.key, id);
+    a[at + C_PORTS] = k[1];
+    for (let i = 0; i < 4; i++) {
+      a[at + C_A + i] = k[2 + i];
+      a[at + C_B + i] = k[6 + i];
+    }
+    this.convs.push(new Conv(stream, frame, this.store, id));
+    const s = this.slotOf(h);
+    if (s >= 0) {
+      this.convs[this.ids[s]] = undefined;
+      this.ids[s] = id;
+    } else {
+      if ((this.used + 1) * 2 > this.mask + 1) {
+        this.grow();
+        this.setKey(t, rev);
+      }
+      this.insert(h, id);
+    }
     this.order.push(id);
-    if (this.table.size > this.max) this.evict();
+    if (this.size > this.max) this.evict();
     return id;
   }
 
   private evict(): void {
-    while (this.table.size > this.max && this.orderHead < this.order.length) {
+    while (this.size > this.max && this.orderHead < this.order.length) {
       const id = this.order[this.orderHead++];
-      const c = this.convs[id];
-      if (c === undefined) continue;
-      this.table.delete(c.k!);
+      if (this.convs[id] === undefined) continue;
+      this.recKey(id * CS);
+      const ids = this.ids;
+      let s = hashKey(this.key) & this.mask;
+      while (ids[s] !== id) s = (s + 1) & this.mask;
+      ids[s] = -2;
+      this.size--;
       this.convs[id] = undefined;
     }
     if (this.orderHead > 65536 && this.orderHead * 2 > this.order.length) {
@@ -324,6 +430,43 @@ class ConvTable {
       this.orderHead = 0;
     }
   }
+
+  /** Rehash (dropping tombstones), doubling when live pairs fill a quarter of the slots. */
+  private grow(): void {
+    const old = this.ids;
+    const cap = this.size * 4 > old.length ? old.length * 2 : old.length;
+    this.ids = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    this.used = 0;
+    this.size = 0;
+    for (let s = 0; s < old.length; s++) {
+      const id = old[s];
+      if (id < 0) continue;
+      this.recKey(id * CS);
+      this.insert(hashKey(this.key), id);
+    }
+  }
+}
+
+/** Hash of a key (ConvTable's order); an IPv4 key hashes its family, ports and two addresses only. */
+function hashKey(k: Int32Array): number {
+  let h = 0x811c9dc5;
+  h = mix(h, k[0]);
+  h = mix(h, k[1]);
+  h = mix(h, k[2]);
+  h = mix(h, k[6]);
+  if (k[0] !== 4) {
+    for (let i = 1; i < 4; i++) {
+      h = mix(h, k[2 + i]);
+      h = mix(h, k[6 + i]);
+    }
+  }
+  return Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+}
+
+function mix(h: number, w: number): number {
+  const x = Math.imul(h ^ w, 0x01000193);
+  return x ^ (x >>> 13);
 }
 
 /** Endpoint order for keys: address, then port. > 0 when (src, sport) sorts after (dst, dport). */
@@ -378,17 +521,17 @@ export class FlowIndex {
     const seq = f.seq!;
     const flags = f.flags;
     const tbl = this.tcpT;
-    let id = tbl.find(t);
-    if (id < 0) id = tbl.create(t, frame);
     // Wireshark's fwd flow: flow1 when src sorts after dst (ports break a tie; equal ports → flow2).
     const fwd1 = cmpEndpoint(t) > 0;
+    let id = tbl.find(t, fwd1);
+    if (id < 0) id = tbl.create(t, frame, fwd1);
     let a = tbl.store.a;
     if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
       const at = id * CS;
       const set = (a[at + C_SET] & (fwd1 ? 1 : 2)) !== 0;
       const base = fwd1 ? a[at + C_BASE0] : a[at + C_BASE1];
       if (set && (seq | 0) !== base) {
-        id = tbl.create(t, frame);
+        id = tbl.create(t, frame, fwd1);
         a = tbl.store.a;
       }
     }
@@ -421,10 +564,11 @@ export class FlowIndex {
     if (!layer.complete) return -1;
     const len = (layer.fields as { length: number }).length;
     if (len < 8 && !(len === 0 && t.v6)) return -1;
-    let id = this.udpT.find(t);
-    if (id < 0) id = this.udpT.create(t, frame);
+    const rev = cmpEndpoint(t) > 0;
+    let id = this.udpT.find(t, rev);
+    if (id < 0) id = this.udpT.create(t, frame, rev);
     this.lastUdpId = id;
-    this.lastRev = cmpEndpoint(t) > 0;
+    this.lastRev = rev;
     return this.udpT.store.a[id * CS + C_STREAM];
   }
 }

@@ -275,6 +275,12 @@ class ConvTable {
   /** Pairs in the table. */
   size = 0;
   private readonly convs: (Conv | undefined)[] = [];
+  /**
+   * Ids of forgotten (evicted) conversations, reused so that records grow with the conversations
+   * remembered, not with every one ever seen. (A replaced pair's id is not reused: its entry in
+   * `order` is still ahead.) Whoever keeps an id across frames checks the record's stream.
+   */
+  private readonly free: number[] = [];
   readonly store: ConvStore = { a: new Int32Array(CS * 4096) };
   /** The key being looked up, in key order: [family, ports, first address ×4, second address ×4]. */
   private readonly key = new Int32Array(10);
@@ -373,7 +379,7 @@ class ConvTable {
 
   /** A new conversation for this pair (replacing any earlier one, as conversation_new does); its id. */
   create(t: Transport, frame: number, rev: boolean): number {
-    const id = this.convs.length;
+    const id = this.free.length > 0 ? this.free.pop()! : this.convs.length;
     if ((id + 1) * CS > this.store.a.length) {
       const a2 = new Int32Array(this.store.a.length * 2);
       a2.set(this.store.a);
@@ -396,7 +402,9 @@ class ConvTable {
       a[at + C_A + i] = k[2 + i];
       a[at + C_B + i] = k[6 + i];
     }
-    this.convs.push(new Conv(stream, frame, this.store, id));
+    const c = new Conv(stream, frame, this.store, id);
+    if (id === this.convs.length) this.convs.push(c);
+    else this.convs[id] = c;
     const s = this.slotOf(h);
     if (s >= 0) {
       this.convs[this.ids[s]] = undefined;
@@ -424,6 +432,7 @@ class ConvTable {
       ids[s] = -2;
       this.size--;
       this.convs[id] = undefined;
+      this.free.push(id);
     }
     if (this.orderHead > 65536 && this.orderHead * 2 > this.order.length) {
       this.order.splice(0, this.orderHead);

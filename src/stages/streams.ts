@@ -116,6 +116,7 @@ export class StreamWalk {
     let hintAt = -1;
     let hintStore: ConvStore | undefined;
     let hintId = -1;
+    let hintStream = -1;
     let hintRev = false;
     for (let i = nextTransport(frame, 0, t); i >= 0; i = nextTransport(frame, i + 1, t)) {
       if (!t.inError) {
@@ -132,6 +133,7 @@ export class StreamWalk {
           tcpFlow = s;
           hintStore = this.index.tcpStore;
           hintId = this.index.lastTcpId;
+          hintStream = s;
           hintRev = this.index.lastRev;
           this.feed(s, ls[i], frame, frame.bytes.u8);
         }
@@ -144,11 +146,12 @@ export class StreamWalk {
           udpFlow = s;
           hintStore = this.index.udpStore;
           hintId = this.index.lastUdpId;
+          hintStream = s;
           hintRev = this.index.lastRev;
         }
       }
     }
-    if (this.hints !== undefined) this.hints.push(frame, hintAt, hintStore, hintId, hintRev);
+    if (this.hints !== undefined) this.hints.push(frame, hintAt, hintStore, hintId, hintStream, hintRev);
     const re = frame.reassembled;
     if (re !== undefined) {
       // Indexed: records the loop itself attaches (TCP chunks) are visited too, as for…of does.

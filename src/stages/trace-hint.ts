@@ -24,19 +24,25 @@ export class TraceHints {
   private frames: (Frame | undefined)[] = [];
   private stores: (ConvStore | undefined)[] = [];
   private ids: number[] = [];
+  private streams: number[] = [];
   /** Layer index of the header and its direction, packed as (layer << 1) | rev. */
   private where: number[] = [];
   private head = 0;
   private tail = 0;
-  /** The conversation of the hint take() returned last: its record id (-1 none) and store. */
+  /**
+   * The conversation of the hint take() returned last: its record id (-1 none), its stream (the
+   * record is still this conversation's only while its C_STREAM is this: ids of forgotten
+   * conversations are reused) and store.
+   */
   id = -1;
+  stream = -1;
   store: ConvStore | undefined = undefined;
 
   /**
    * The walk's hint for `frame`: layer -1 when it has no header outside ICMP errors; `id` -1 when
-   * the header was not numbered (the tracer looks it up).
+   * the header was not numbered (the tracer looks it up), else `stream` is its stream.
    */
-  push(frame: Frame, layer: number, store: ConvStore | undefined, id: number, rev: boolean): void {
+  push(frame: Frame, layer: number, store: ConvStore | undefined, id: number, stream: number, rev: boolean): void {
     if (this.tail - this.head >= MAX_HINTS) this.clear();
     else if (this.tail >= MAX_HINTS * 2) this.shift();
     const k = this.tail++;
@@ -44,11 +50,13 @@ export class TraceHints {
       this.frames[k] = frame;
       this.stores[k] = store;
       this.ids[k] = id;
+      this.streams[k] = stream;
       this.where[k] = (layer << 1) | (rev ? 1 : 0);
     } else {
       this.frames.push(frame);
       this.stores.push(store);
       this.ids.push(id);
+      this.streams.push(stream);
       this.where.push((layer << 1) | (rev ? 1 : 0));
     }
   }
@@ -73,6 +81,7 @@ export class TraceHints {
     }
     this.store = this.stores[h];
     this.id = this.ids[h];
+    this.stream = this.streams[h];
     const w = this.where[h];
     fs[h] = undefined;
     this.head = h + 1;
@@ -87,6 +96,7 @@ export class TraceHints {
       this.frames[i] = this.frames[this.head + i];
       this.stores[i] = this.stores[this.head + i];
       this.ids[i] = this.ids[this.head + i];
+      this.streams[i] = this.streams[this.head + i];
       this.where[i] = this.where[this.head + i];
     }
     for (let i = n; i < this.tail; i++) this.frames[i] = undefined;

@@ -23,6 +23,7 @@ import { ipv4ToString, ipv6ToString } from '../core/addr.js';
 import type { Ipv6 } from '../core/fields.js';
 import type { Frame } from '../core/frame.js';
 import {
+  C_STREAM,
   C_TRACE0,
   type ConvStore,
   CS,
@@ -444,7 +445,8 @@ export class FlowTracer {
       if (w >= 0 && (udpToo || frame.layers[w >> 1].protocol === 'tcp')) {
         at = w >> 1;
         cid = hs.id;
-        if (cid >= 0) conv = hs.store;
+        // The id may have been reused since (its conversation forgotten): then it is no hint.
+        if (cid >= 0 && hs.store!.a[cid * CS + C_STREAM] === hs.stream) conv = hs.store;
         side = this.bidi ? 0 : w & 1;
       }
     }

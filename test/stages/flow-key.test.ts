@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readFramesSync } from '../../src/index.js';
-import { FlowIndex, frameStreams, newTransport } from '../../src/stages/flow-key.js';
+import { CS, FlowIndex, frameStreams, newTransport } from '../../src/stages/flow-key.js';
 import { corpusFiles, corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 import { framesOf, oracleByFrame, pcapOf, SKIP_NO_TSHARK, tcpPacket, tshark, udpPacket } from './helpers.js';
 
@@ -104,4 +104,18 @@ test('conversation cap: past the cap the oldest pairs are forgotten, memory stay
   assert.deepEqual(frameStreams(idx, fr[0]).udp, [1000]);
   // a recent one is remembered
   assert.deepEqual(frameStreams(idx, fr[999]).udp, [999]);
+});
+
+test('conversation cap: records of forgotten pairs are reused, numbering unchanged', () => {
+  const idx = new FlowIndex({ maxConversations: 100 });
+  const pk = Array.from({ length: 20000 }, (_, i) =>
+    udpPacket(`10.0.${i >> 8}.${i & 255}`, '10.1.0.2', 1000 + (i % 50000), 53),
+  );
+  const fr = framesOf(pk);
+  for (let i = 0; i < fr.length; i++) assert.deepEqual(frameStreams(idx, fr[i]).udp, [i]);
+  // 20,000 pairs seen, 100 remembered: the records did not grow past their first allocation
+  assert.ok(idx.udpStore.a.length <= 4096 * CS, `${idx.udpStore.a.length}`);
+  // the last 100 pairs keep their numbers; an older one is numbered anew
+  assert.deepEqual(frameStreams(idx, fr[19950]).udp, [19950]);
+  assert.deepEqual(frameStreams(idx, fr[100]).udp, [20000]);
 });

@@ -52,21 +52,24 @@ export async function dump(src: Extraction | AsyncIterable<readonly Frame[]>, o:
   let sink: Sink | undefined;
   let dumper: ReturnType<DumperFactory['create']> | undefined;
   let interrupted = true;
+  // Sink and dumper open with the first batch, or at the end for a run without frames.
+  const open = async (info: CaptureInfo) => {
+    sink =
+      typeof out === 'string'
+        ? out === '-'
+          ? stdoutSink()
+          : fileSink(out)
+        : streamSink(out as unknown as Writable, { close: false });
+    const d = f.create(sink, ctx);
+    dumper = d; // set before open(): a failed open is still closed in `finally`
+    await d.open(info);
+    return d;
+  };
   try {
     const it: AsyncIterable<readonly Frame[]> = ex ? ex.batches() : (src as AsyncIterable<readonly Frame[]>);
     for await (const batch of it) {
-      if (!dumper) {
-        const info = ex ? await ex.capture : (o.info ?? PLAIN_INFO);
-        sink =
-          typeof out === 'string'
-            ? out === '-'
-              ? stdoutSink()
-              : fileSink(out)
-            : streamSink(out as unknown as Writable, { close: false });
-        dumper = f.create(sink, ctx);
-        await dumper.open(info);
-      }
-      await dumper.write(batch);
+      const d = dumper ?? (await open(ex ? await ex.capture : (o.info ?? PLAIN_INFO)));
+      await d.write(batch);
       frames += batch.length;
       for (const fr of batch) bytes += fr.end - fr.start;
     }
@@ -75,14 +78,7 @@ export async function dump(src: Extraction | AsyncIterable<readonly Frame[]>, o:
     if (!dumper && !interrupted) {
       const info = ex ? await ex.capture.catch(() => undefined) : (o.info ?? PLAIN_INFO);
       if (info) {
-        sink =
-          typeof out === 'string'
-            ? out === '-'
-              ? stdoutSink()
-              : fileSink(out)
-            : streamSink(out as unknown as Writable, { close: false });
-        dumper = f.create(sink, ctx);
-        await dumper.open(info);
+        await open(info);
       }
     }
     const summary: Summary = { frames, bytes, elapsedMs: performance.now() - started, interrupted };

@@ -11,6 +11,7 @@
  * `JSON.parse(json(frame))` deep-equals `frameRecord(frame)`; a test holds them together.
  */
 import { Buffer } from 'node:buffer';
+import type { CaptureInfo } from '../capture/info.js';
 import { linktypeName } from '../capture/linktypes.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../core/addr.js';
 import { details as decodeDetails } from '../core/dissect.js';
@@ -19,6 +20,7 @@ import { epochString, type Frame, type Layer, type RawFrame } from '../core/fram
 import type { Issue } from '../core/issue.js';
 import type { Protocol } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
+import type { DumpContext } from './dumper.js';
 import { ascii, ByteOut } from './out.js';
 import { TlvJson } from './tlv-json.js';
 
@@ -934,3 +936,13 @@ export class Formatter {
 
 /** The blocks that precede frames in a report: PyPCAPKit's "Global Header", pcapng sections and interfaces. */
 export { linktypeName };
+
+/** The formatter a report dumper opens with: the run's registry and byte switch, the capture's format. */
+export function reportFormatter(ctx: DumpContext, info: CaptureInfo, labels = false): Formatter {
+  return new Formatter({
+    registry: ctx.registry,
+    pcapng: info.format === 'pcapng',
+    bytes: ctx.options.bytes,
+    labels,
+  });
+}

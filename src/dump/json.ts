@@ -8,7 +8,7 @@ import type { CaptureInfo } from '../capture/info.js';
 import type { Frame } from '../core/frame.js';
 import { BlockTracker, type NamedRecord } from './blocks.js';
 import type { DumpContext, Dumper, DumperFactory, EncodedBatch, Sink } from './dumper.js';
-import { asciiJson, Formatter } from './fmt.js';
+import { asciiJson, type Formatter, reportFormatter } from './fmt.js';
 import { ascii, ByteOut } from './out.js';
 
 const FRAME_FIRST = ascii('\n"Frame ');
@@ -36,11 +36,7 @@ class JsonDumper implements Dumper {
 
   open(info: CaptureInfo) {
     this.opened = true;
-    this.fmt = new Formatter({
-      registry: this.ctx.registry,
-      pcapng: info.format === 'pcapng',
-      bytes: this.ctx.options.bytes,
-    });
+    this.fmt = reportFormatter(this.ctx, info);
     if (!this.ctx.options.headerless) this.blocks = new BlockTracker(info);
     return this.sink.write(`{${this.blocks ? this.entries(this.blocks.take(1)) : ''}`);
   }

@@ -6,7 +6,7 @@
 import type { CaptureInfo } from '../capture/info.js';
 import type { Frame } from '../core/frame.js';
 import type { DumpContext, Dumper, DumperFactory, EncodedBatch, Sink } from './dumper.js';
-import { Formatter } from './fmt.js';
+import { type Formatter, reportFormatter } from './fmt.js';
 import { ascii, ByteOut } from './out.js';
 
 const NL = ascii('\n');
@@ -18,11 +18,7 @@ class NdjsonDumper implements Dumper {
     private readonly ctx: DumpContext,
   ) {}
   open(info: CaptureInfo) {
-    this.fmt = new Formatter({
-      registry: this.ctx.registry,
-      pcapng: info.format === 'pcapng',
-      bytes: this.ctx.options.bytes,
-    });
+    this.fmt = reportFormatter(this.ctx, info);
   }
   private readonly out = new ByteOut();
   write(frames: readonly Frame[]) {

@@ -8,7 +8,7 @@ import type { CaptureInfo } from '../capture/info.js';
 import type { Frame } from '../core/frame.js';
 import { BlockTracker } from './blocks.js';
 import type { DumpContext, Dumper, DumperFactory, Sink } from './dumper.js';
-import { Formatter } from './fmt.js';
+import { type Formatter, reportFormatter } from './fmt.js';
 
 const HEAD =
   '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -70,11 +70,7 @@ class PlistDumper implements Dumper {
   }
   open(info: CaptureInfo) {
     this.opened = true;
-    this.fmt = new Formatter({
-      registry: this.ctx.registry,
-      pcapng: info.format === 'pcapng',
-      bytes: this.ctx.options.bytes,
-    });
+    this.fmt = reportFormatter(this.ctx, info);
     if (!this.ctx.options.headerless) this.blocks = new BlockTracker(info);
     return this.sink.write(HEAD + (this.blocks ? this.entries(this.blocks.take(1)) : ''));
   }

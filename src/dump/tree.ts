@@ -13,7 +13,7 @@ import type { CaptureInfo } from '../capture/info.js';
 import type { Frame } from '../core/frame.js';
 import { BlockTracker } from './blocks.js';
 import type { DumpContext, Dumper, DumperFactory, Sink } from './dumper.js';
-import { Formatter } from './fmt.js';
+import { type Formatter, reportFormatter } from './fmt.js';
 
 interface Paint {
   title(s: string): string;
@@ -84,12 +84,7 @@ class TreeDumper implements Dumper {
     return `${this.paint.title(name)}\n${treeLines(rec, '', this.paint)}\n`;
   }
   open(info: CaptureInfo) {
-    this.fmt = new Formatter({
-      registry: this.ctx.registry,
-      pcapng: info.format === 'pcapng',
-      bytes: this.ctx.options.bytes,
-      labels: true,
-    });
+    this.fmt = reportFormatter(this.ctx, info, true);
     if (!this.ctx.options.headerless) this.blocks = new BlockTracker(info);
     let s = '';
     if (this.blocks) for (const [n, r] of this.blocks.take(1)) s += this.block(n, r);

@@ -4,7 +4,7 @@
  * format extension appended), the report format (given, or inferred from the output's extension,
  * else a FormatError), the engine and what it supports, decode-as rules.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ReadOptions } from '../capture/read.js';
@@ -259,6 +259,12 @@ export function applyDecodeAs(reg: Registry, rules: readonly (string | DecodeAsR
 /** Features a run asks of its engine; those in WARN_ONLY only cost speed or detail when ignored. */
 const WARN_ONLY: ReadonlySet<Feature> = new Set(['stopAt', 'details', 'checksums']);
 
+/** An existing device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe): never renamed. */
+function isSpecialFile(path: string): boolean {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st !== undefined && !st.isFile() && !st.isDirectory();
+}
+
 function isWritable(x: unknown): x is Writable {
   return typeof x === 'object' && x !== null && typeof (x as Writable).write === 'function';
 }
@@ -381,7 +387,9 @@ export function resolveOptions(input: Input | undefined, o: ExtractOptions = {})
       }
       if (o.files) output = { kind: 'files', dir: path };
       else {
-        if (extension && !path.toLowerCase().endsWith(format.extension.toLowerCase())) path += format.extension;
+        // `-o /dev/null` means /dev/null, not a new file `/dev/null.ndjson` beside it.
+        if (extension && !path.toLowerCase().endsWith(format.extension.toLowerCase()) && !isSpecialFile(path))
+          path += format.extension;
         output = { kind: 'file', path };
       }
     }

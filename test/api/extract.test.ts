@@ -202,6 +202,12 @@ describe('extract()', () => {
       );
       const d = await extract('capture.pcap', { limit: 1 }).run();
       assert.equal(d.output, undefined); // no report unless asked
+      // A device keeps its name: /dev/null, not a new file /dev/null.ndjson beside it.
+      if (process.platform !== 'win32') {
+        const e = await extract('capture.pcap', { output: '/dev/null', format: 'ndjson', limit: 2 }).run();
+        assert.equal(e.output, '/dev/null');
+        assert.equal(existsSync('/dev/null.ndjson'), false);
+      }
     } finally {
       process.chdir(cwd);
     }

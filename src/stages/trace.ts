@@ -177,6 +177,47 @@ class FrameLog {
 }
 
 /**
+ * Frame numbers in trace order, one column of flow ids and one of frame numbers: appending is a
+ * write at the end of two arrays (no read of the flow's last block, which with thousands of flows
+ * taking turns is a cache miss per packet). A flow's list is made by one pass over the columns when
+ * the index is asked for (all flows at once), so this log serves tracers that need no flow's list
+ * before then (no `onFlow`, no `filter`); the others keep the block log.
+ */
+class FrameColumns {
+  flow = new Int32Array(1 << 14);
+  n = new Float64Array(1 << 14);
+  length = 0;
+  push(id: number, n: number): void {
+    const k = this.length;
+    if (k === this.flow.length) this.grow();
+    this.flow[k] = id;
+    this.n[k] = n;
+    this.length = k + 1;
+  }
+  private grow(): void {
+    const f2 = new Int32Array(this.flow.length * 2);
+    f2.set(this.flow);
+    this.flow = f2;
+    const n2 = new Float64Array(this.n.length * 2);
+    n2.set(this.n);
+    this.n = n2;
+  }
+  /** Every flow's frame numbers, by flow id (`counts`: the records, count first, stride 4). */
+  lists(flows: number, counts: Float64Array): number[][] {
+    const out: number[][] = new Array(flows);
+    for (let id = 0; id < flows; id++) out[id] = new Array(counts[id * 4]);
+    const pos = new Int32Array(flows);
+    const fl = this.flow;
+    const n = this.n;
+    for (let k = 0; k < this.length; k++) {
+      const id = fl[k];
+      out[id][pos[id]++] = n[k];
+    }
+    return out;
+  }
+}
+
+/**
  * The per-packet state of every flow in one typed array, four numbers per flow id: frame count,
  * last block in the log, capture second of the last packet, state (bit 0 FIN/RST seen, bit 1 no
  * longer open). Thousands of flows take turns: a flow's packet then reads one dense record in a
@@ -328,13 +369,18 @@ class Flow {
     }
     return this.labelS;
   }
-  /** Frame numbers, in order. */
+  /** Frame numbers, in order (block log only; with columns the tracer lists them). */
   get frames(): number[] {
     return this.log.list(this.head, this.count);
   }
-  addFrame(n: number): void {
+  addFrame(n: number, cols: FrameColumns | undefined): void {
     const a = this.rec.a;
     const at = this.id * 4;
+    if (cols !== undefined) {
+      cols.push(this.id, n);
+      a[at] += 1;
+      return;
+    }
     appendFrame(a, at, this.log, n);
     if (this.head < 0) this.head = a[at + 1];
   }
@@ -346,7 +392,7 @@ class Flow {
     const b = this.src6!;
     return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
   }
-  info(): FlowInfo {
+  info(frames?: number[]): FlowInfo {
     return {
       label: this.label,
       protocol: this.protocol,
@@ -355,7 +401,7 @@ class Flow {
       dst: this.dst,
       dstport: this.dstport,
       stream: this.stream,
-      frames: this.frames,
+      frames: frames ?? this.frames,
       file: this.file,
       dropped: this.dropped,
     };
@@ -377,6 +423,8 @@ export class FlowTracer {
   private readonly key = new Uint32Array(12);
   private readonly openList: Flow[] = [];
   private readonly log = new FrameLog();
+  /** The frame log when no flow's list is needed before index() (see FrameColumns). */
+  private readonly cols: FrameColumns | undefined;
   private readonly rec = new FlowRecords();
   private readonly names = new AddrNames();
   private readonly all: Flow[] = [];
@@ -399,6 +447,7 @@ export class FlowTracer {
     this.maxBuf = opts.maxBufferedPackets ?? 4096;
     this.keep = opts.output !== undefined || opts.filter !== undefined;
     this.bidi = opts.bidirectional === true;
+    this.cols = opts.onFlow === undefined && opts.filter === undefined ? new FrameColumns() : undefined;
     if (opts.output !== undefined) {
       const fmt = opts.format ?? 'pcap';
       this.writer =
@@ -461,7 +510,11 @@ export class FlowTracer {
         const r = id * 4;
         if (!this.keep && !((a[r + 3] & ENDED) !== 0 && flags & TH_SYN)) {
           // The common case, on the record alone: no Flow object is read.
-          appendFrame(a, r, this.log, frame.n);
+          const cols = this.cols;
+          if (cols !== undefined) {
+            cols.push(id, frame.n);
+            a[r] += 1;
+          } else appendFrame(a, r, this.log, frame.n);
           a[r + 2] = frame.tsSec;
           if (flags & (TH_FIN | TH_RST)) a[r + 3] = ENDED;
           return id;
@@ -494,7 +547,7 @@ export class FlowTracer {
     }
     if (f === undefined) f = this.create(t, frame);
     if (conv !== undefined) conv.a[cid * CS + C_TRACE0 + side] = f.id;
-    f.addFrame(frame.n);
+    f.addFrame(frame.n, this.cols);
     f.lastSec = frame.tsSec;
     if (this.keep && !f.dropped) {
       const p: TracePacket = {
@@ -623,7 +676,10 @@ export class FlowTracer {
 
   /** Every flow so far, in order of first packet. */
   index(): FlowInfo[] {
-    return this.all.map((f) => f.info());
+    const cols = this.cols;
+    if (cols === undefined) return this.all.map((f) => f.info());
+    const lists = cols.lists(this.all.length, this.rec.a);
+    return this.all.map((f, id) => f.info(lists[id]));
   }
 
   private judge(f: Flow): boolean {

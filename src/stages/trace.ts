@@ -202,12 +202,16 @@ class FrameColumns {
     n2.set(this.n);
     this.n = n2;
   }
-  /** Every flow's frame numbers, by flow id (`counts`: the records, count first, stride 4). */
-  lists(flows: number, counts: Float64Array): number[][] {
-    const out: number[][] = new Array(flows);
-    for (let id = 0; id < flows; id++) out[id] = new Array(counts[id * 4]);
-    const pos = new Int32Array(flows);
+  /** Every flow's frame numbers, by flow id. */
+  lists(flows: number): number[][] {
     const fl = this.flow;
+    const pos = new Int32Array(flows);
+    for (let k = 0; k < this.length; k++) pos[fl[k]]++;
+    const out: number[][] = new Array(flows);
+    for (let id = 0; id < flows; id++) {
+      out[id] = new Array(pos[id]);
+      pos[id] = 0;
+    }
     const n = this.n;
     for (let k = 0; k < this.length; k++) {
       const id = fl[k];
@@ -289,6 +293,12 @@ class Flow {
   head = -1;
   /** Its record in FlowRecords (also its place in the tracer's list of every flow). */
   readonly id: number;
+  /**
+   * The conversation slot (C_TRACE0/C_TRACE1 word in `cStore`) that names this flow, if any: it
+   * holds `id * 2 | ended` while the flow is open, so that a hinted packet decides on the slot alone.
+   */
+  cStore: ConvStore | undefined = undefined;
+  cAt = -1;
   committed = false;
   dropped = false;
   writer: TraceFileWriter | undefined;
@@ -323,6 +333,7 @@ class Flow {
     this.tsNsec = frame.tsNsec;
     this.id = rec.add();
   }
+  /** Packets so far (exact when the tracer's countAll is set; otherwise ≥ 1 once it has any). */
   get count(): number {
     return this.rec.a[this.id * 4];
   }
@@ -339,10 +350,23 @@ class Flow {
   set ended(v: boolean) {
     const at = this.id * 4 + 3;
     this.rec.a[at] = (this.rec.a[at] & ~ENDED) | (v ? ENDED : 0);
+    const cs = this.cStore;
+    if (cs !== undefined && cs.a[this.cAt] >> 1 === this.id) cs.a[this.cAt] = this.id * 2 + (v ? 1 : 0);
   }
-  /** No longer open: its packets go to a new flow. */
+  /** Name this flow in a conversation slot. */
+  link(cs: ConvStore, at: number): void {
+    cs.a[at] = this.id * 2 + (this.ended ? 1 : 0);
+    this.cStore = cs;
+    this.cAt = at;
+  }
+  /** No longer open: its packets go to a new flow (the conversation slot forgets it). */
   close(): void {
     this.rec.a[this.id * 4 + 3] |= CLOSED;
+    const cs = this.cStore;
+    if (cs !== undefined) {
+      if (cs.a[this.cAt] >> 1 === this.id) cs.a[this.cAt] = -1;
+      this.cStore = undefined;
+    }
   }
   readonly srcport: number;
   readonly dstport: number;
@@ -425,6 +449,11 @@ export class FlowTracer {
   private readonly log = new FrameLog();
   /** The frame log when no flow's list is needed before index() (see FrameColumns). */
   private readonly cols: FrameColumns | undefined;
+  /**
+   * Count every packet in the flow records. With columns and no minimum above one packet nothing
+   * reads a count before index(), which counts the columns: the hinted path then reads no record.
+   */
+  private readonly countAll: boolean;
   private readonly rec = new FlowRecords();
   private readonly names = new AddrNames();
   private readonly all: Flow[] = [];
@@ -448,6 +477,7 @@ export class FlowTracer {
     this.keep = opts.output !== undefined || opts.filter !== undefined;
     this.bidi = opts.bidirectional === true;
     this.cols = opts.onFlow === undefined && opts.filter === undefined ? new FrameColumns() : undefined;
+    this.countAll = this.cols === undefined || this.minPackets > 1;
     if (opts.output !== undefined) {
       const fmt = opts.format ?? 'pcap';
       this.writer =
@@ -500,23 +530,29 @@ export class FlowTracer {
       }
     }
     let cached: Flow | undefined;
+    const slot = cid * CS + C_TRACE0 + side;
     if (conv !== undefined) {
-      const id = conv.a[cid * CS + C_TRACE0 + side];
-      const a = this.rec.a;
-      // The conversation remembers the flow of this direction; still open, it is the tuple's flow.
-      if (id >= 0 && (a[id * 4 + 3] & CLOSED) === 0) {
+      // The conversation names the open flow of this direction (id * 2 | ended; -1 none): it is
+      // the tuple's flow. Decided on the slot alone; the flow's record is only written.
+      const v = conv.a[slot];
+      if (v >= 0) {
+        const id = v >> 1;
         const l = frame.layers[at];
         const flags = l.protocol === 'tcp' ? ((l.fields as { flags?: number }).flags ?? 0) : 0;
-        const r = id * 4;
-        if (!this.keep && !((a[r + 3] & ENDED) !== 0 && flags & TH_SYN)) {
-          // The common case, on the record alone: no Flow object is read.
+        if (!this.keep && !(v & 1 && flags & TH_SYN)) {
+          // The common case: no Flow object is read.
+          const a = this.rec.a;
+          const r = id * 4;
           const cols = this.cols;
           if (cols !== undefined) {
             cols.push(id, frame.n);
-            a[r] += 1;
+            if (this.countAll) a[r] += 1;
           } else appendFrame(a, r, this.log, frame.n);
           a[r + 2] = frame.tsSec;
-          if (flags & (TH_FIN | TH_RST)) a[r + 3] = ENDED;
+          if (flags & (TH_FIN | TH_RST)) {
+            a[r + 3] = ENDED;
+            conv.a[slot] = v | 1;
+          }
           return id;
         }
         cached = this.all[id];
@@ -546,7 +582,7 @@ export class FlowTracer {
       f = undefined;
     }
     if (f === undefined) f = this.create(t, frame);
-    if (conv !== undefined) conv.a[cid * CS + C_TRACE0 + side] = f.id;
+    if (conv !== undefined) f.link(conv, slot);
     f.addFrame(frame.n, this.cols);
     f.lastSec = frame.tsSec;
     if (this.keep && !f.dropped) {
@@ -678,7 +714,7 @@ export class FlowTracer {
   index(): FlowInfo[] {
     const cols = this.cols;
     if (cols === undefined) return this.all.map((f) => f.info());
-    const lists = cols.lists(this.all.length, this.rec.a);
+    const lists = cols.lists(this.all.length);
     return this.all.map((f, id) => f.info(lists[id]));
   }
 

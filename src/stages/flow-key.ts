@@ -495,6 +495,10 @@ export class FlowIndex {
   get lastUdp(): Conv | undefined {
     return this.lastUdpId < 0 ? undefined : this.udpT.conv(this.lastUdpId);
   }
+  /** The TCP conversation with id `id` (-1: none), while remembered. */
+  tcpConv(id: number): Conv | undefined {
+    return id < 0 ? undefined : this.tcpT.conv(id);
+  }
   /** Their ids, records in `tcpStore` / `udpStore` (-1 none). */
   lastTcpId = -1;
   lastUdpId = -1;

@@ -96,7 +96,10 @@ export interface DefragStats {
   inProgress: number;
 }
 
-const MAX_PAYLOAD = 65535 + 8; // largest offset (8191 × 8) plus a fragment must stay under this
+const MAX_PAYLOAD = 65535 + 8;
+/** A datagram's first buffer; buffers of this size are reused (zeroed) once a datagram is done. */
+const BUF0 = 2048;
+const POOL = 32; // largest offset (8191 × 8) plus a fragment must stay under this
 
 class Pending {
   buf: Uint8Array;
@@ -116,8 +119,9 @@ class Pending {
     readonly proto: number,
     readonly id: number,
     readonly startSec: number,
+    buf: Uint8Array | undefined,
   ) {
-    this.buf = new Uint8Array(2048);
+    this.buf = buf ?? new Uint8Array(BUF0);
   }
   note(code: string): void {
     if (this.notes === undefined) this.notes = [code];
@@ -170,6 +174,8 @@ export class IpDefragmenter {
   private readonly maxDatagrams: number;
   private readonly maxFragments: number;
   private out: Datagram[] | undefined;
+  /** Buffers of finished datagrams, for the next ones (one allocation less per datagram). */
+  private readonly spare: Uint8Array[] = [];
   private nextExpiry = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -222,12 +228,35 @@ export class IpDefragmenter {
     return undefined;
   }
 
+  /**
+   * Can the frame carry a fragment of either version? false only when neither fragmentOf finds one:
+   * no IPv4 header with MF or an offset, no IPv6 Fragment layer, no IPv6 header whose Next Header
+   * starts an extension chain. One pass over the layers for both defragmenters.
+   */
+  static mayHoldFragment(frame: Frame): boolean {
+    const ls = frame.layers;
+    for (let i = 0; i < ls.length; i++) {
+      const p = ls[i].protocol;
+      if (p === 'ipv4') {
+        const f = ls[i].fields as { mf?: number; fragOffset?: number };
+        if (f.mf !== 0 || f.fragOffset !== 0) return true;
+      } else if (p === 'ipv6') {
+        const nh = (ls[i].fields as { nxt?: number }).nxt;
+        if (nh === undefined || nh === 0 || nh === 43 || nh === 44 || nh === 51 || nh === 60) return true;
+      } else if (p === 'ipv6_frag' || p === 'ipv6.frag') return true;
+    }
+    return false;
+  }
+
+  /** push() for a frame known to hold no fragment (mayHoldFragment false): timeouts only. */
+  pass(frame: Frame): readonly Datagram[] {
+    if (this.pending.size > 0) this.expire(frame.tsSec, frame.n);
+    return this.take();
+  }
+
   push(frame: Frame): readonly Datagram[] {
     const fr = IpDefragmenter.fragmentOf(frame, this.version);
-    if (fr === undefined) {
-      if (this.pending.size > 0) this.expire(frame.tsSec, frame.n);
-      return this.take();
-    }
+    if (fr === undefined) return this.pass(frame);
     this.add(fr, frame.n, frame.tsSec, frame);
     return this.take();
   }
@@ -247,7 +276,9 @@ export class IpDefragmenter {
         this.stats.duplicates++;
         return;
       }
-      p = new Pending(key, fr.version, fr.src, fr.dst, fr.proto, fr.id, tsSec);
+      const spare = this.spare.pop();
+      if (spare !== undefined) spare.fill(0);
+      p = new Pending(key, fr.version, fr.src, fr.dst, fr.proto, fr.id, tsSec, spare);
       this.account(p.buf.length);
       this.pending.set(key, p);
       this.stats.inProgress = this.pending.size;
@@ -391,6 +422,8 @@ export class IpDefragmenter {
   }
 
   private remove(p: Pending): void {
+    // Records copy the payload out of the buffer (slice), so it can serve the next datagram.
+    if (p.buf.length === BUF0 && this.spare.length < POOL) this.spare.push(p.buf);
     this.pending.delete(p.key);
     this.account(-p.buf.length);
     this.stats.inProgress = this.pending.size;

@@ -128,8 +128,10 @@ export class StreamRun {
   /** ip-defrag for one frame. */
   defrag(f: Frame): void {
     let out: Datagram[] | undefined;
-    const a = this.v4 === undefined ? NONE : this.v4.push(f);
-    const b = this.v6 === undefined ? NONE : this.v6.push(f);
+    // One look at the layers for both versions; most frames hold no fragment.
+    const frag = IpDefragmenter.mayHoldFragment(f);
+    const a = this.v4 === undefined ? NONE : frag ? this.v4.push(f) : this.v4.pass(f);
+    const b = this.v6 === undefined ? NONE : frag ? this.v6.push(f) : this.v6.pass(f);
     if (a.length > 0 || b.length > 0) out = [...a, ...b];
     if (out !== undefined) {
       this.opts.onDatagrams?.(out);

@@ -54,6 +54,30 @@ export function setFrameField(frame: Frame, key: 'flow' | 'flows' | 'reassembled
   (frame as { -readonly [K in typeof key]?: unknown })[key] = value;
 }
 
+/**
+ * The walk's SegmentView. The Conv object is looked up only when a consumer asks for it (the
+ * reassembler's slow path): the common case reads the conversation's record by id.
+ */
+class View implements SegmentView {
+  stream = 0;
+  cid = -1;
+  rev = false;
+  layer: Layer = undefined as unknown as Layer;
+  frame: Frame = undefined as unknown as Frame;
+  data: Uint8Array = NO_BYTES;
+  claimed = 0;
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  constructor(
+    private readonly index: FlowIndex,
+    readonly t: Transport,
+  ) {}
+  get conv(): Conv | undefined {
+    return this.index.tcpConv(this.cid);
+  }
+}
+
 export class StreamWalk {
   readonly index: FlowIndex;
   private readonly t = newTransport();
@@ -61,39 +85,13 @@ export class StreamWalk {
   private readonly consumers: SegmentConsumer[] = [];
   private readonly hints: TraceHints | undefined;
   /** Reused view object: consumers must not keep it. */
-  private readonly view: {
-    stream: number;
-    conv: Conv | undefined;
-    cid: number;
-    rev: boolean;
-    t: Transport;
-    layer: Layer;
-    frame: Frame;
-    data: Uint8Array;
-    claimed: number;
-    seq: number;
-    ack: number;
-    flags: number;
-  };
+  private readonly view: View;
 
   constructor(opts: StreamWalkOptions = {}) {
     this.index = opts.index ?? new FlowIndex();
     this.defrag = opts.defrag === true;
     this.hints = opts.hints;
-    this.view = {
-      stream: 0,
-      conv: undefined,
-      cid: -1,
-      rev: false,
-      t: this.t,
-      layer: undefined as unknown as Layer,
-      frame: undefined as unknown as Frame,
-      data: new Uint8Array(0),
-      claimed: 0,
-      seq: 0,
-      ack: 0,
-      flags: 0,
-    };
+    this.view = new View(this.index, this.t);
   }
 
   add(c: SegmentConsumer): this {
@@ -204,7 +202,6 @@ export class StreamWalk {
     if (t.reportedLen < f.hdrLen) return; // tshark: "short segment", length unknown
     const v = this.view;
     v.stream = stream;
-    v.conv = this.index.lastTcp;
     v.cid = this.index.lastTcpId;
     v.rev = this.index.lastRev;
     v.layer = l;

@@ -215,7 +215,10 @@ class FrameColumns {
     const n = this.n;
     for (let k = 0; k < this.length; k++) {
       const id = fl[k];
-      out[id][pos[id]++] = n[k];
+      const v = n[k];
+      // Small integers stay small integers: the lists keep their packed-integer elements instead of
+      // each being converted to doubles on its first store (a reallocation per flow).
+      out[id][pos[id]++] = v <= 0x3fffffff ? v | 0 : v;
     }
     return out;
   }

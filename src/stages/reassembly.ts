@@ -94,15 +94,19 @@ export class StreamRun {
           // The common case on the connection's record alone (its id is kept in the conversation's).
           const rec = v.cid >= 0 ? convs.a[v.cid * CS + C_REC] : -1;
           if (tcp.fast(rec, v.stream, v.rev, v.seq, v.flags, v.data, v.claimed, fr.n, fr.tsSec, fr.tsNsec)) return;
-          const cv = v.conv;
-          // The connection is kept on the conversation: one table lookup per packet, not two.
-          let c = cv?.user as TcpConn | undefined;
-          if (c === undefined || c.gone || c.flow !== v.stream) {
-            c = tcp.conn(v.stream, v.t, fr.n);
-            if (cv !== undefined) cv.user = c;
+          // The connection through its record id (no Conv object read), else the one kept on the
+          // conversation: one table lookup per packet, not two.
+          let c = tcp.connAt(rec, v.stream);
+          if (c === undefined) {
+            const cv = v.conv;
+            c = cv?.user as TcpConn | undefined;
+            if (c === undefined || c.gone || c.flow !== v.stream) {
+              c = tcp.conn(v.stream, v.t, fr.n);
+              if (cv !== undefined) cv.user = c;
+            }
           }
           tcp.segment(c, c.dirOfRev(v.rev), v.seq, v.ack, v.flags, v.data, v.claimed, fr.n, fr.tsSec, fr.tsNsec);
-          if (cv !== undefined) cv.rec = c.rid;
+          if (v.cid >= 0) convs.a[v.cid * CS + C_REC] = c.rid;
         },
       });
     }

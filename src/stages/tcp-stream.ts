@@ -523,6 +523,13 @@ export class TcpReassembler {
     this.freeRecs.push(rid);
   }
 
+  /** The connection holding record `rid` when it is stream `flow`'s (and still tracked), else undefined. */
+  connAt(rid: number, flow: number): TcpConn | undefined {
+    if (rid < 0) return undefined;
+    const c = this.connOf[rid];
+    return c !== undefined && c.flow === flow && !c.gone ? c : undefined;
+  }
+
   /**
    * segment() for its common case, on the connection's record alone (no TcpConn or TcpHalf object
    * is read): an in-order segment, or an old one, of a started, open direction with nothing
@@ -551,8 +558,9 @@ export class TcpReassembler {
     if (claimed > data.length || tsSec - this.lastSweep >= 10) return false;
     const dir: 0 | 1 = rev === ((b0 & B_REV0) !== 0) ? 0 : 1;
     const h = r + R_NEXT + 2 * dir;
-    const want = B_CLOSED | B_STARTED | B_FRESH | B_BROKEN | B_GAP | B_FIN;
-    if ((a[h + 1] & want) !== B_STARTED) return false;
+    const bits = a[h + 1];
+    const want = B_CLOSED | B_STARTED | B_BROKEN | B_GAP | B_FIN;
+    if ((bits & want) !== B_STARTED) return false;
     const len = data.length;
     const rel = len > 0 ? seqDiff(seq, a[h]) : 0;
     if (rel > 0) return false; // out of order: buffered by segment()
@@ -571,12 +579,18 @@ export class TcpReassembler {
     a[h] = seqAdd(pseq, piece.length) | 0;
     a[r + R_DELIVERED + dir] += piece.length;
     this.stats.delivered += piece.length;
+    // The direction's first chunk (as emit: no hole pending here) says whether its start was seen.
+    let gap = 0;
+    if (bits & B_FRESH) {
+      if (!(bits & B_SYN)) gap = -1;
+      a[h + 1] = bits & ~B_FRESH;
+    }
     const chunk: TcpChunk = {
       kind: 'tcp',
       data: piece,
       dir,
       frames: frame > 0 ? [frame] : EMPTY_FRAMES,
-      gap: 0,
+      gap,
       tsSec,
       tsNsec,
       flow: stream,

@@ -533,7 +533,8 @@ export class TcpReassembler {
   /**
    * segment() for its common case, on the connection's record alone (no TcpConn or TcpHalf object
    * is read): an in-order segment, or an old one, of a started, open direction with nothing
-   * waiting and no flag but ACK/PSH. `rid` is the record id the caller remembered for stream
+   * waiting, no hole pending and no FIN yet, flags ACK/PSH/FIN only (its first chunk, and a FIN
+   * with nothing missing in front of it, included). `rid` is the record id the caller remembered for stream
    * `stream`, `rev` the direction as FlowIndex.lastRev. Returns false, having changed nothing, when
    * the segment needs segment().
    */
@@ -554,7 +555,7 @@ export class TcpReassembler {
     const r = rid * REC;
     if (a[r + R_FLOW] !== stream) return false;
     const b0 = a[r + R_NEXT + 1];
-    if (b0 & B_CWAIT || flags & (TH_SYN | TH_FIN | TH_RST)) return false;
+    if (b0 & B_CWAIT || flags & (TH_SYN | TH_RST)) return false;
     if (claimed > data.length || tsSec - this.lastSweep >= 10) return false;
     const dir: 0 | 1 = rev === ((b0 & B_REV0) !== 0) ? 0 : 1;
     const h = r + R_NEXT + 2 * dir;
@@ -566,12 +567,30 @@ export class TcpReassembler {
     if (rel > 0) return false; // out of order: buffered by segment()
     this.stats.segments++;
     a[r + R_LAST] = tsSec;
-    if (len === 0) return true;
-    if (rel + len <= 0) {
-      this.stats.duplicate += len;
-      return true;
+    if (len > 0) {
+      if (rel + len <= 0) this.stats.duplicate += len;
+      else this.fastDeliver(a, r, h, rid, dir, stream, rel, seq, data, frame, tsSec, tsNsec);
     }
-    // In order (rel ≤ 0): deliver the new part as a view, as deliverSeg and emit do.
+    if (flags & TH_FIN) this.fastFin(a, r, rid, dir, seqAdd(seq, len));
+    return true;
+  }
+
+  /** fast(): deliver the new part (rel ≤ 0, some bytes new) as a view, as deliverSeg and emit do. */
+  private fastDeliver(
+    a: Float64Array,
+    r: number,
+    h: number,
+    rid: number,
+    dir: 0 | 1,
+    stream: number,
+    rel: number,
+    seq: number,
+    data: Uint8Array,
+    frame: number,
+    tsSec: number,
+    tsNsec: number,
+  ): void {
+    const bits = a[h + 1];
     if (rel < 0) this.stats.duplicate += -rel;
     const skip = -rel;
     const piece = skip > 0 ? data.subarray(skip) : data;
@@ -597,7 +616,20 @@ export class TcpReassembler {
       seq: pseq,
     };
     this.sink.chunk(chunk, this.connOf[rid]!);
-    return true;
+  }
+
+  /**
+   * fast(): a FIN at `fin` in a direction with no FIN yet and nothing waiting, as segment() and
+   * maybeFin do: remember it; when nothing is missing in front of it, close the direction.
+   */
+  private fastFin(a: Float64Array, r: number, rid: number, dir: 0 | 1, fin: number): void {
+    const h = r + R_NEXT + 2 * dir;
+    a[r + R_COLD + 3 * dir + 1] = fin; // finAt
+    a[h + 1] |= B_FIN;
+    if (seqDiff(fin, a[h]) > 0) return; // data in front of the FIN is still missing
+    a[h] = seqAdd(fin, 1) | 0;
+    a[h + 1] |= B_CLOSED;
+    this.sink.end(this.connOf[rid]!, dir, 'fin');
   }
 
   private maybeFin(c: TcpConn, dir: 0 | 1, h: TcpHalf): void {

@@ -534,7 +534,7 @@ export class TcpReassembler {
    * segment() for its common case, on the connection's record alone (no TcpConn or TcpHalf object
    * is read): an in-order segment, or an old one, of a started, open direction with nothing
    * waiting, no hole pending and no FIN yet, flags ACK/PSH/FIN only (its first chunk, and a FIN
-   * with nothing missing in front of it, included). `rid` is the record id the caller remembered for stream
+   * with nothing missing in front of it, included); or a direction's opening SYN without data. `rid` is the record id the caller remembered for stream
    * `stream`, `rev` the direction as FlowIndex.lastRev. Returns false, having changed nothing, when
    * the segment needs segment().
    */
@@ -555,11 +555,20 @@ export class TcpReassembler {
     const r = rid * REC;
     if (a[r + R_FLOW] !== stream) return false;
     const b0 = a[r + R_NEXT + 1];
-    if (b0 & B_CWAIT || flags & (TH_SYN | TH_RST)) return false;
+    if (b0 & B_CWAIT || flags & TH_RST) return false;
     if (claimed > data.length || tsSec - this.lastSweep >= 10) return false;
     const dir: 0 | 1 = rev === ((b0 & B_REV0) !== 0) ? 0 : 1;
     const h = r + R_NEXT + 2 * dir;
     const bits = a[h + 1];
+    if (flags & TH_SYN) {
+      // The first packet of a direction is its SYN (the SYN/ACK), as segment(): next = seq + 1.
+      if (flags & TH_FIN || data.length !== 0 || (bits & (B_STARTED | B_SYN | B_CLOSED)) !== 0) return false;
+      this.stats.segments++;
+      a[r + R_LAST] = tsSec;
+      a[h] = seqAdd(seq, 1) | 0;
+      a[h + 1] = bits | B_STARTED | B_SYN;
+      return true;
+    }
     const want = B_CLOSED | B_STARTED | B_BROKEN | B_GAP | B_FIN;
     if ((bits & want) !== B_STARTED) return false;
     const len = data.length;

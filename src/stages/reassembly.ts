@@ -211,7 +211,7 @@ export function traceStage(run: StreamRun): Stage {
         yield batch;
       }
     } finally {
-      tracer.close();
+      tracer.end();
     }
   };
 }

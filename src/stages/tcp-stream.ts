@@ -265,6 +265,8 @@ export class TcpConn {
     readonly flow: number,
     t: Transport,
     readonly firstFrame: number,
+    /** Where the fresh record is made (the reassembler's scratch, copied into its array at once). */
+    scratch?: RecordStore,
   ) {
     this.p0 = t.sport;
     this.a0 = t.src4;
@@ -273,7 +275,7 @@ export class TcpConn {
     this.addr4 = [t.src4, t.dst4];
     this.addr6 = [t.src6, t.dst6];
     this.port = [t.sport, t.dport];
-    this.store = { a: new Float64Array(REC) };
+    this.store = scratch ?? { a: new Float64Array(REC) };
     initRecord(this.store.a, 0, flow, this.rev0);
     this.h0 = new TcpHalf(this, 0);
     this.h1 = new TcpHalf(this, 1);
@@ -346,6 +348,8 @@ export class TcpReassembler {
   /** Records of the tracked connections (see REC), their connections, and free record ids. */
   private readonly recs: RecordStore = { a: new Float64Array(REC * 1024) };
   private recCount = 0;
+  /** A new connection's record is made here and moved into `recs` (adopt): no array per connection. */
+  private readonly scratch: RecordStore = { a: new Float64Array(REC) };
   private readonly freeRecs: number[] = [];
   private readonly connOf: (TcpConn | undefined)[] = [];
   private readonly strict: boolean;
@@ -372,7 +376,7 @@ export class TcpReassembler {
   conn(flow: number, t: Transport, frame: number): TcpConn {
     let c = this.conns.get(flow);
     if (c === undefined) {
-      c = new TcpConn(flow, t, frame);
+      c = new TcpConn(flow, t, frame, this.scratch);
       this.adopt(c);
       this.conns.set(flow, c);
       this.stats.connections++;
@@ -503,7 +507,9 @@ export class TcpReassembler {
       a2.set(this.recs.a);
       this.recs.a = a2;
     }
-    this.recs.a.set(c.store.a.subarray(c.rec, c.rec + REC), rid * REC);
+    const from = c.store.a;
+    const to = this.recs.a;
+    for (let i = 0; i < REC; i++) to[rid * REC + i] = from[c.rec + i];
     c.store = this.recs;
     c.rec = rid * REC;
     c.rid = rid;

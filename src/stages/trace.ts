@@ -696,6 +696,12 @@ export class FlowTracer {
 
   /** End every flow (end of input); returns the index. */
   close(): FlowInfo[] {
+    this.end();
+    return this.index();
+  }
+
+  /** End every flow (end of input), without making the index (the stage's call: index() is asked later). */
+  end(): void {
     const open = [...this.openList];
     // Every open flow ends: empty the tuple table at once rather than a lookup per flow.
     for (const f of open) {
@@ -710,7 +716,6 @@ export class FlowTracer {
     this.openList.length = 0;
     this.table.clear();
     for (const f of open) this.finish(f);
-    return this.index();
   }
 
   /** Every flow so far, in order of first packet. */

@@ -338,13 +338,23 @@ class ConvTable {
     return true;
   }
 
+  /** Read ahead: `touch.a[id * touchStride]` is read with each candidate's record (see touchTcp). */
+  touch: { a: Float64Array } | undefined = undefined;
+  touchStride = 0;
+  /** What the read-ahead loads, kept so that they are not optimised away. */
+  private sink = 0;
+
   /** The slot holding `key` (hash `h`), or -1. */
   private slotOf(h: number): number {
     const ids = this.ids;
+    const tr = this.touch;
     let s = h & this.mask;
     for (;;) {
       const v = ids[s];
       if (v === -1) return -1;
+      // Issued before the key compare below waits for the conversation's record: both loads
+      // (cache misses, with thousands of conversations taking turns) then overlap.
+      if (tr !== undefined && v >= 0 && v * this.touchStride < tr.a.length) this.sink ^= tr.a[v * this.touchStride] & 1;
       if (v >= 0 && this.same(v * CS)) return s;
       s = (s + 1) & this.mask;
     }
@@ -494,6 +504,15 @@ export class FlowIndex {
   /** The conversation of the last udp() call that returned a stream. */
   get lastUdp(): Conv | undefined {
     return this.lastUdpId < 0 ? undefined : this.udpT.conv(this.lastUdpId);
+  }
+  /**
+   * A consumer keeps a record per TCP conversation at `a[id * stride]` (the reassembler's
+   * connections, whose record ids are the conversation ids): lookups read it together with the
+   * conversation's own record, so the consumer's first read of it comes from cache.
+   */
+  touchTcp(records: { a: Float64Array }, stride: number): void {
+    this.tcpT.touch = records;
+    this.tcpT.touchStride = stride;
   }
   /** The TCP conversation with id `id` (-1: none), while remembered. */
   tcpConv(id: number): Conv | undefined {

@@ -18,7 +18,14 @@ import { AppDriver } from './app.js';
 import { C_REC, CS, FlowIndex } from './flow-key.js';
 import { type Datagram, type DefragOptions, IpDefragmenter } from './ip-defrag.js';
 import { type SegmentView, StreamWalk, setFrameField } from './streams.js';
-import { type TcpChunk, type TcpConn, TcpReassembler, type TcpReassemblyOptions, type TcpSink } from './tcp-stream.js';
+import {
+  REC,
+  type TcpChunk,
+  type TcpConn,
+  TcpReassembler,
+  type TcpReassemblyOptions,
+  type TcpSink,
+} from './tcp-stream.js';
 import { FlowTracer, type TraceOptions } from './trace.js';
 
 export interface StreamStageOptions {
@@ -88,6 +95,7 @@ export class StreamRun {
       this.tcp = new TcpReassembler(sink, typeof opts.tcp === 'object' ? { strict, ...opts.tcp } : { strict });
       const tcp = this.tcp;
       const convs = this.index.tcpStore;
+      this.index.touchTcp(tcp.records, REC);
       this.walk.add({
         segment(v: SegmentView) {
           const fr = v.frame;
@@ -101,7 +109,7 @@ export class StreamRun {
             const cv = v.conv;
             c = cv?.user as TcpConn | undefined;
             if (c === undefined || c.gone || c.flow !== v.stream) {
-              c = tcp.conn(v.stream, v.t, fr.n);
+              c = tcp.conn(v.stream, v.t, fr.n, v.cid);
               if (cv !== undefined) cv.user = c;
             }
           }

@@ -372,12 +372,21 @@ export class TcpReassembler {
     this.holeTimeout = opts.holeTimeout ?? 3;
   }
 
-  /** The connection for a stream, made on first sight with the transport's source as node 0. */
-  conn(flow: number, t: Transport, frame: number): TcpConn {
+  /** The records of the tracked connections (see REC), for a caller that reads ahead (FlowIndex.touchTcp). */
+  get records(): RecordStore {
+    return this.recs;
+  }
+
+  /**
+   * The connection for a stream, made on first sight with the transport's source as node 0.
+   * `rid`: the record id it should get when free (the conversation id: FlowIndex then knows where
+   * the record is as soon as it has found the conversation).
+   */
+  conn(flow: number, t: Transport, frame: number, rid = -1): TcpConn {
     let c = this.conns.get(flow);
     if (c === undefined) {
       c = new TcpConn(flow, t, frame, this.scratch);
-      this.adopt(c);
+      this.adopt(c, rid);
       this.conns.set(flow, c);
       this.stats.connections++;
       if (this.conns.size > this.maxConns) {
@@ -500,10 +509,27 @@ export class TcpReassembler {
   }
 
   /** Move a new connection's record into the shared array. */
-  private adopt(c: TcpConn): void {
-    const rid = this.freeRecs.length > 0 ? this.freeRecs.pop()! : this.recCount++;
-    if ((rid + 1) * REC > this.recs.a.length) {
-      const a2 = new Float64Array(this.recs.a.length * 2);
+  private adopt(c: TcpConn, want: number): void {
+    const co = this.connOf;
+    let rid = want;
+    if (rid < 0 || co[rid] !== undefined) {
+      // No wish, or the wished record is taken: a free one (ids taken meanwhile by a wish skipped).
+      rid = -1;
+      while (rid < 0 && this.freeRecs.length > 0) {
+        const r = this.freeRecs.pop()!;
+        if (co[r] === undefined) rid = r;
+      }
+      while (rid < 0) {
+        const r = this.recCount++;
+        if (co[r] === undefined) rid = r;
+      }
+    }
+    if (rid >= this.recCount) this.recCount = rid + 1;
+    while (co.length < rid) co.push(undefined); // stays a dense array
+    let size = this.recs.a.length;
+    while ((rid + 1) * REC > size) size *= 2;
+    if (size > this.recs.a.length) {
+      const a2 = new Float64Array(size);
       a2.set(this.recs.a);
       this.recs.a = a2;
     }

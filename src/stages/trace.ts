@@ -184,45 +184,60 @@ class FrameLog {
  * before then (no `onFlow`, no `filter`); the others keep the block log.
  */
 class FrameColumns {
-  flow = new Int32Array(1 << 14);
-  n = new Float64Array(1 << 14);
+  /** Fixed-size chunks: growing never copies (nor touches twice the memory). */
+  private readonly flows: Int32Array[] = [];
+  private readonly ns: Float64Array[] = [];
+  private flow = new Int32Array(0);
+  private n = new Float64Array(0);
+  /** Entries in the last chunk. */
+  private at = COL_CHUNK;
   length = 0;
   push(id: number, n: number): void {
-    const k = this.length;
-    if (k === this.flow.length) this.grow();
-    this.flow[k] = id;
-    this.n[k] = n;
-    this.length = k + 1;
-  }
-  private grow(): void {
-    const f2 = new Int32Array(this.flow.length * 2);
-    f2.set(this.flow);
-    this.flow = f2;
-    const n2 = new Float64Array(this.n.length * 2);
-    n2.set(this.n);
-    this.n = n2;
+    let i = this.at;
+    if (i === COL_CHUNK) {
+      this.flow = new Int32Array(COL_CHUNK);
+      this.n = new Float64Array(COL_CHUNK);
+      this.flows.push(this.flow);
+      this.ns.push(this.n);
+      i = 0;
+    }
+    this.flow[i] = id;
+    this.n[i] = n;
+    this.at = i + 1;
+    this.length++;
   }
   /** Every flow's frame numbers, by flow id. */
   lists(flows: number): number[][] {
-    const fl = this.flow;
     const pos = new Int32Array(flows);
-    for (let k = 0; k < this.length; k++) pos[fl[k]]++;
+    const last = this.flows.length - 1;
+    for (let c = 0; c <= last; c++) {
+      const fl = this.flows[c];
+      const m = c === last ? this.at : COL_CHUNK;
+      for (let k = 0; k < m; k++) pos[fl[k]]++;
+    }
     const out: number[][] = new Array(flows);
     for (let id = 0; id < flows; id++) {
       out[id] = new Array(pos[id]);
       pos[id] = 0;
     }
-    const n = this.n;
-    for (let k = 0; k < this.length; k++) {
-      const id = fl[k];
-      const v = n[k];
-      // Small integers stay small integers: the lists keep their packed-integer elements instead of
-      // each being converted to doubles on its first store (a reallocation per flow).
-      out[id][pos[id]++] = v <= 0x3fffffff ? v | 0 : v;
+    for (let c = 0; c <= last; c++) {
+      const fl = this.flows[c];
+      const n = this.ns[c];
+      const m = c === last ? this.at : COL_CHUNK;
+      for (let k = 0; k < m; k++) {
+        const id = fl[k];
+        const v = n[k];
+        // Small integers stay small integers: the lists keep their packed-integer elements instead
+        // of each being converted to doubles on its first store (a reallocation per flow).
+        out[id][pos[id]++] = v <= 0x3fffffff ? v | 0 : v;
+      }
     }
     return out;
   }
 }
+
+/** Entries per FrameColumns chunk. */
+const COL_CHUNK = 1 << 15;
 
 /**
  * The per-packet state of every flow in one typed array, four numbers per flow id: frame count,

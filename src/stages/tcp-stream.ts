@@ -511,7 +511,9 @@ export class TcpReassembler {
   /** Move a new connection's record into the shared array. */
   private adopt(c: TcpConn, want: number): void {
     const co = this.connOf;
-    let rid = want;
+    // A wish is granted only while it keeps the records within a bound of the connections tracked
+    // (conversation ids keep growing in a long capture; the records must not).
+    let rid = want < 2 * this.conns.size + 4096 ? want : -1;
     if (rid < 0 || co[rid] !== undefined) {
       // No wish, or the wished record is taken: a free one (ids taken meanwhile by a wish skipped).
       rid = -1;

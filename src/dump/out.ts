@@ -6,6 +6,7 @@
  * three times as much (cons-strings to flatten, garbage to collect, a UTF-8 pass at write time).
  */
 import { Buffer } from 'node:buffer';
+import { HEX_SIMD_MAX, hexSimd } from './hex-simd.js';
 
 // Two ASCII hex digits per byte as one little-endian u16, and four per byte pair as one u32.
 const DIGITS = '0123456789abcdef';
@@ -19,6 +20,9 @@ function pairTable(): Uint32Array {
   }
   return L32;
 }
+
+/** Digits (twice the bytes) from which hex() hands a span to WebAssembly: measured crossover. */
+const SIMD_FROM = 256;
 
 type Latin1Write = (s: string, at: number, n: number) => number;
 
@@ -35,6 +39,7 @@ export class ByteOut {
   private dv!: DataView;
   private at = 0;
   private readonly l32 = pairTable();
+  private readonly simd = hexSimd();
   constructor(private size = 1 << 20) {
     this.alloc(size);
   }
@@ -145,6 +150,14 @@ export class ByteOut {
   hex(u8: Uint8Array, start: number, end: number): void {
     const n = (end - start) * 2;
     if (this.at + n > this.buf.length) this.grow(n);
+    // Long spans (payloads) through WebAssembly SIMD (hex-simd.ts); short ones cost less here than
+    // the two copies in and out of the module's memory.
+    const simd = this.simd;
+    if (simd !== undefined && n >= SIMD_FROM && n <= 2 * HEX_SIMD_MAX) {
+      simd(u8, start, end, this.buf, this.at);
+      this.at += n;
+      return;
+    }
     let src = this.srcDv;
     if (this.srcU8 !== u8 || src === undefined) {
       src = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { hexSimd } from '../../src/dump/hex-simd.js';
+import { ByteOut } from '../../src/dump/out.js';
+
+describe('report bytes (dump/out.ts)', () => {
+  test('WebAssembly SIMD hex is available on this Node and matches Buffer#toString("hex")', () => {
+    const h = hexSimd();
+    assert.ok(h, 'WebAssembly SIMD missing: reports fall back to the slower JavaScript hex');
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 3000 }), fc.nat(40), fc.nat(40), (b, s, e) => {
+        const start = Math.min(s, b.length);
+        const end = Math.max(start, b.length - e);
+        const out = new Uint8Array(2 * (end - start) + 8).fill(0x7e);
+        h(b, start, end, out, 4);
+        const want = Buffer.from(b.subarray(start, end)).toString('hex');
+        assert.equal(Buffer.from(out.subarray(4, 4 + want.length)).toString('latin1'), want);
+        // nothing written around the span
+        assert.deepEqual(
+          [...out.subarray(0, 4), ...out.subarray(4 + want.length)],
+          [0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e],
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('ByteOut.hex: every span length (both the table and the SIMD path), across buffer growth', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 2000 }), { maxLength: 20 }), (spans) => {
+        const o = new ByteOut(16); // tiny: forces grow() on the way
+        let want = '';
+        for (const b of spans) {
+          o.byte(0x2c);
+          o.hex(b, 0, b.length);
+          want += `,${Buffer.from(b).toString('hex')}`;
+        }
+        assert.equal(o.take().toString('latin1'), want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -53,7 +53,7 @@ const DIGITS = [...'0123456789abcdef'].map((c) => c.charCodeAt(0));
 const LOW = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
 const HIGH = LOW.map((x) => x + 8);
 
-function moduleBytes(): Uint8Array {
+function moduleBytes(): Uint8Array<ArrayBuffer> {
   const [src, n, dst, end, v, hi] = [0, 1, 2, 3, 4, 5];
   const body = [
     ...[0x02, 0x01, 0x7f, 0x02, 0x7b], // locals: 1 × i32, 2 × v128

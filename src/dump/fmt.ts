@@ -276,19 +276,20 @@ function wq(b: Uint8Array, at: number, s: string): number {
   b[at] = 34;
   return at + 1;
 }
-/** A number as JSON writes it (digits directly for non-negative integers below 2^31). */
+/** A number as JSON writes it (digits directly for non-negative integers below 2^32). */
 function wn(b: Uint8Array, at: number, v: number): number {
   if (v >= 0 && v < 10 && (v | 0) === v) {
     b[at] = 48 + v;
     return at + 1;
   }
-  if (!(v >= 0 && v <= 0x7fffffff && (v | 0) === v)) return ws(b, at, Number.isFinite(v) ? String(v) : 'null');
+  // Up to 2^32 − 1 as digits (TCP sequence numbers, 32-bit counters); anything else as JSON writes it.
+  if (!(v >= 0 && v <= 0xffffffff && v >>> 0 === v)) return ws(b, at, Number.isFinite(v) ? String(v) : 'null');
   let n = 2;
   for (let x = 100; x <= v && n < 10; x *= 10) n++;
   let p = at + n;
   let x = v;
   while (x >= 10) {
-    const q = (x / 10) | 0;
+    const q = (x / 10) >>> 0;
     b[--p] = 48 + (x - q * 10);
     x = q;
   }
@@ -599,6 +600,34 @@ function writeEpoch(o: ByteOut, sec: number, nsec: number, trim: boolean): void 
   o.fixed(nsec, 9);
 }
 
+/** `,"time":1.5,"time_epoch":"1.500000000"`: the seconds' digits made once, copied for the second. */
+function writeTimes(o: ByteOut, sec: number, nsec: number): void {
+  o.raw(K_TIME);
+  if (sec >= 0 && sec <= 0xffffffff && Number.isInteger(sec) && Number.isInteger(nsec) && nsec >= 0 && nsec < 1e9) {
+    const from = o.length;
+    o.uint(sec);
+    const to = o.length;
+    if (nsec !== 0) {
+      let n = nsec;
+      let digits = 9;
+      while (n % 10 === 0) {
+        n /= 10;
+        digits--;
+      }
+      o.byte(46);
+      o.fixed(n, digits);
+    }
+    o.raw(K_EPOCH);
+    o.again(from, to);
+    o.byte(46);
+    o.fixed(nsec, 9);
+    return;
+  }
+  writeEpoch(o, sec, nsec, true);
+  o.raw(K_EPOCH);
+  writeEpoch(o, sec, nsec, false);
+}
+
 interface ChainNode {
   readonly s: string;
   readonly raw: string;
@@ -785,10 +814,7 @@ export class Formatter {
   writeJson(frame: Frame, o: ByteOut, suffix?: Uint8Array): void {
     o.raw(K_NUMBER);
     o.uint(frame.n);
-    o.raw(K_TIME);
-    writeEpoch(o, frame.tsSec, frame.tsNsec, true);
-    o.raw(K_EPOCH);
-    writeEpoch(o, frame.tsSec, frame.tsNsec, false);
+    writeTimes(o, frame.tsSec, frame.tsNsec);
     o.raw(K_LEN);
     o.uint(frame.origLen);
     o.raw(K_CAPLEN);

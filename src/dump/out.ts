@@ -28,10 +28,18 @@ type Latin1Write = (s: string, at: number, n: number) => number;
 
 /** ASCII text → bytes, for constant pieces compiled once (keys, punctuation). */
 export function ascii(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  const n = s.length;
+  const room = (n + 3) & ~3;
+  // In the constant pool (4-byte aligned, zero-padded) so raw() can copy it a word at a time.
+  const b = poolAt + room <= POOL.length ? POOL.subarray(poolAt, poolAt + n) : new Uint8Array(n);
+  if (b.buffer === POOL.buffer) poolAt += room;
+  for (let i = 0; i < n; i++) b[i] = s.charCodeAt(i);
   return b;
 }
+// Constant report text: keys, punctuation, protocol chains (bounded by the distinct chains seen).
+const POOL = new Uint8Array(1 << 18);
+const POOL_DV = new DataView(POOL.buffer);
+let poolAt = 0;
 
 /** A growing byte buffer; `take()` hands the bytes over and starts a new buffer. */
 export class ByteOut {
@@ -71,10 +79,17 @@ export class ByteOut {
   /** Constant ASCII bytes (see `ascii()`). */
   raw(b: Uint8Array): void {
     const n = b.length;
-    if (this.at + n > this.buf.length) this.grow(n);
-    const buf = this.buf;
+    if (this.at + n + 4 > this.buf.length) this.grow(n + 4);
     const at = this.at;
-    for (let i = 0; i < n; i++) buf[at + i] = b[i];
+    if (b.buffer === POOL.buffer) {
+      // Four bytes per step; the up to three padding bytes past the end are overwritten by what follows.
+      const dv = this.dv;
+      const from = b.byteOffset;
+      for (let i = 0; i < n; i += 4) dv.setUint32(at + i, POOL_DV.getUint32(from + i, true), true);
+    } else {
+      const buf = this.buf;
+      for (let i = 0; i < n; i++) buf[at + i] = b[i];
+    }
     this.at = at + n;
   }
   /** An ASCII string (callers guarantee it: fmt.ts escapes the rest). */
@@ -104,7 +119,7 @@ export class ByteOut {
       this.byte(48 + v);
       return;
     }
-    if (v > 0x7fffffff || v !== Math.floor(v)) {
+    if (v > 0xffffffff || v !== Math.floor(v)) {
       this.str(String(v));
       return;
     }
@@ -114,13 +129,22 @@ export class ByteOut {
     const buf = this.buf;
     let at = this.at + n;
     this.at = at;
-    let x = v | 0;
+    let x = v >>> 0;
     while (x >= 10) {
-      const q = (x / 10) | 0;
+      const q = (x / 10) >>> 0;
       buf[--at] = 48 + (x - q * 10);
       x = q;
     }
     buf[--at] = 48 + x;
+  }
+  /** The bytes already written at [from, to) once more (a short run: digits written before). */
+  again(from: number, to: number): void {
+    const n = to - from;
+    if (this.at + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    const at = this.at;
+    for (let i = 0; i < n; i++) buf[at + i] = buf[from + i];
+    this.at = at + n;
   }
   /** Exactly `n` decimal digits of a non-negative integer below 2^31 (leading zeros kept). */
   fixed(v: number, n: number): void {
@@ -137,7 +161,7 @@ export class ByteOut {
   }
   /** Any number as JSON would write it. */
   num(v: number): void {
-    if (v >= 0 && v <= 0x7fffffff && v === Math.floor(v)) this.uint(v);
+    if (v >= 0 && v <= 0xffffffff && v === Math.floor(v)) this.uint(v);
     else this.str(Number.isFinite(v) ? String(v) : 'null');
   }
   /** The source of the last `hex()` call and a DataView over it (frames of a batch share one chunk). */

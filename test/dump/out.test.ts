@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { epochString } from '../../src/core/frame.js';
+import { timeText } from '../../src/dump/fmt.js';
 import { hexSimd } from '../../src/dump/hex-simd.js';
-import { ByteOut } from '../../src/dump/out.js';
+import { ascii, ByteOut } from '../../src/dump/out.js';
+import { analyse, build, defaultRegistry, ethernet, Formatter, ipv4, tcp } from '../../src/index.js';
 
 describe('report bytes (dump/out.ts)', () => {
   test('WebAssembly SIMD hex is available on this Node and matches Buffer#toString("hex")', () => {
@@ -40,6 +43,45 @@ describe('report bytes (dump/out.ts)', () => {
         assert.equal(o.take().toString('latin1'), want);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  test('constant text (pooled or not) and integers up to 2^32 − 1 are written exactly', () => {
+    const pooled = ascii(',"k":');
+    const plain = new TextEncoder().encode(',"plain":');
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), fc.double())), (vs) => {
+        const o = new ByteOut(8);
+        let want = '';
+        for (const v of vs) {
+          o.raw(pooled);
+          o.num(v);
+          o.raw(plain);
+          want += `,"k":${JSON.stringify(v)},"plain":`;
+        }
+        assert.equal(o.take().toString('latin1'), want);
+      }),
+    );
+  });
+
+  test('report text: time, time_epoch and 32-bit fields (TCP seq/ack) are exact, compiled or not', () => {
+    const fmt = new Formatter({ registry: defaultRegistry });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 33 }),
+        fc.integer({ min: 0, max: 999_999_999 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (sec, nsec, seq, ack) => {
+          const bytes = build(ethernet.make({}), ipv4.make({ src: 1, dst: 2 }), tcp.make({ seq, ack }));
+          const f = { ...analyse(bytes, { linktype: 1 }), tsSec: sec, tsNsec: nsec };
+          const text = fmt.json(f);
+          assert.ok(text.includes(`"time":${timeText(sec, nsec)},"time_epoch":"${epochString(sec, nsec)}"`), text);
+          assert.ok(text.includes(`"seq":${seq},"ack":${ack},`), text);
+          assert.deepEqual(JSON.parse(text), fmt.record(f));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -248,6 +248,8 @@ interface LayerFormat {
   /** Display key per field key (labels for the tree view). */
   readonly keyOf: (k: string) => string;
   readonly computed: readonly (readonly [string, (l: Layer, fr: RawFrame, reg: Registry) => unknown])[];
+  /** `"key":` per computed value, for writeJson. */
+  readonly computedKeys: readonly Uint8Array[];
   readonly hasRest: boolean;
   readonly hasExtras: boolean;
   /** The tail is a plain TLV list: writeJson walks its bytes (tlv-json.ts). */
@@ -443,6 +445,7 @@ function layerFormat(reg: Registry, name: string, labels: boolean): LayerFormat 
       header: {},
       keyOf: (k) => k,
       computed: [],
+      computedKeys: [],
       hasRest: false,
       hasExtras: false,
       tlv: undefined,
@@ -468,6 +471,7 @@ function layerFormat(reg: Registry, name: string, labels: boolean): LayerFormat 
     header,
     keyOf,
     computed,
+    computedKeys: computed.map(([k]) => ascii(`${asciiJson(k)}:`)),
     hasRest: proto.rest !== undefined,
     hasExtras: computed.length > 0 || proto.rest !== undefined,
     tlv:
@@ -641,6 +645,20 @@ interface ChainNode {
   rawJson?: Uint8Array;
 }
 
+/** A computed value; one that throws is absent (a report never fails on a display helper). */
+function computedValue(
+  fn: (l: Layer, fr: RawFrame, reg: Registry) => unknown,
+  layer: Layer,
+  frame: Frame,
+  reg: Registry,
+): unknown {
+  try {
+    return fn(layer, frame, reg);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A decoded-tail member for extras(), unless absent, a header key, or already there. */
 function addExtra(
   out: [string, unknown][] | undefined,
@@ -721,21 +739,55 @@ export class Formatter {
   }
 
   /** Computed values and the decoded variable tail of a layer, as [key, value] pairs (values not yet plain). */
-  private extras(frame: Frame, layer: Layer, lf: LayerFormat, tlvLater = false): [string, unknown][] | undefined {
+  private extras(frame: Frame, layer: Layer, lf: LayerFormat): [string, unknown][] | undefined {
     if (!layer.complete || !lf.hasExtras) return undefined;
     let out: [string, unknown][] | undefined;
     for (let i = 0; i < lf.computed.length; i++) {
       const [key, fn] = lf.computed[i];
-      let v: unknown;
-      try {
-        v = fn(layer, frame, this.reg);
-      } catch {
-        v = undefined;
-      }
+      const v = computedValue(fn, layer, frame, this.reg);
       if (absent(v)) continue;
       (out ??= []).push([key, v]);
     }
-    if (tlvLater) return out;
+    return this.tail(frame, layer, lf, out);
+  }
+
+  /**
+   * `extras` written straight to `o` (no pairs made for the computed values, keys pre-encoded);
+   * `before` is where the layer's members began, `tlvLater` leaves the TLV list to the caller.
+   */
+  private writeExtras(o: ByteOut, frame: Frame, layer: Layer, lf: LayerFormat, tlvLater: boolean, before: number) {
+    if (!layer.complete || !lf.hasExtras) return;
+    const rest = !tlvLater && lf.hasRest;
+    // The computed keys written, only when a decoded tail follows (its keys must not repeat them).
+    let seen: [string, unknown][] | undefined;
+    const c = lf.computed;
+    for (let i = 0; i < c.length; i++) {
+      const v = computedValue(c[i][1], layer, frame, this.reg);
+      if (absent(v)) continue;
+      if (o.length !== before) o.byte(44);
+      o.raw(lf.computedKeys[i]);
+      writePlain(o, v);
+      if (rest) (seen ??= []).push([c[i][0], v]);
+    }
+    if (!rest) return;
+    const n = seen?.length ?? 0;
+    const all = this.tail(frame, layer, lf, seen);
+    if (all === undefined) return;
+    for (let i = n; i < all.length; i++) {
+      if (o.length !== before) o.byte(44);
+      o.str(strJson(all[i][0]));
+      o.byte(58);
+      writePlain(o, all[i][1]);
+    }
+  }
+
+  /** The decoded variable tail's members appended to `out` (none already there, none a header key). */
+  private tail(
+    frame: Frame,
+    layer: Layer,
+    lf: LayerFormat,
+    out: [string, unknown][] | undefined,
+  ): [string, unknown][] | undefined {
     // An empty TLV area is no list in either mode (eagerly decoded details hold [] there).
     const tail = layer.hdrEnd > layer.start + lf.proto!.minLen;
     if (lf.hasRest && (tail || (layer.details !== undefined && lf.proto!.rest!.tlv === undefined))) {
@@ -849,15 +901,7 @@ export class Formatter {
       if (layer.complete && lf.json !== undefined) {
         o.emit(lf.json.maxLen, lf.json.fn, layer.fields, u8);
         const tlv = layer.details === undefined ? lf.tlv : undefined;
-        const extra = this.extras(frame, layer, lf, tlv !== undefined);
-        if (extra) {
-          for (const [k, v] of extra) {
-            if (o.length !== before) o.byte(44);
-            o.str(strJson(k));
-            o.byte(58);
-            writePlain(o, v);
-          }
-        }
+        this.writeExtras(o, frame, layer, lf, tlv !== undefined, before);
         const optStart = layer.start + (lf.proto?.minLen ?? 0);
         if (tlv !== undefined && layer.hdrEnd > optStart) {
           // The options straight from the bytes; an odd list rolls back to the generic path.

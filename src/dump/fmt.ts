@@ -21,7 +21,7 @@ import type { Issue } from '../core/issue.js';
 import type { Protocol } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
 import type { DumpContext } from './dumper.js';
-import { ascii, ByteOut } from './out.js';
+import { type Ascii, ascii, ByteOut } from './out.js';
 import { TlvJson } from './tlv-json.js';
 
 const K_NUMBER = ascii('{"number":');
@@ -239,9 +239,9 @@ interface LayerFormat {
   readonly name: string;
   readonly alias: string;
   /** `"ipv4":{` */
-  readonly open: Uint8Array;
+  readonly open: Ascii;
   /** `,"ipv4":{` */
-  readonly openComma: Uint8Array;
+  readonly openComma: Ascii;
   /** Compiled `"k":v,…` writer for a complete layer of a table-declared protocol. */
   readonly json: LayerEmit | undefined;
   readonly header: Header;
@@ -249,7 +249,7 @@ interface LayerFormat {
   readonly keyOf: (k: string) => string;
   readonly computed: readonly (readonly [string, (l: Layer, fr: RawFrame, reg: Registry) => unknown])[];
   /** `"key":` per computed value, for writeJson. */
-  readonly computedKeys: readonly Uint8Array[];
+  readonly computedKeys: readonly Ascii[];
   readonly hasRest: boolean;
   readonly hasExtras: boolean;
   /** The tail is a plain TLV list: writeJson walks its bytes (tlv-json.ts). */
@@ -641,8 +641,8 @@ interface ChainNode {
   /** The format of the node's last protocol (undefined at the root). */
   readonly lf: LayerFormat | undefined;
   /** The two strings as JSON literals, made on first use. */
-  sJson?: Uint8Array;
-  rawJson?: Uint8Array;
+  sJson?: Ascii;
+  rawJson?: Ascii;
 }
 
 /** A computed value; one that throws is absent (a report never fails on a display helper). */
@@ -863,7 +863,7 @@ export class Formatter {
   }
 
   /** The same frame as compact, ASCII-only JSON text (one line), written to `o`. */
-  writeJson(frame: Frame, o: ByteOut, suffix?: Uint8Array): void {
+  writeJson(frame: Frame, o: ByteOut, suffix?: Ascii): void {
     o.raw(K_NUMBER);
     o.uint(frame.n);
     writeTimes(o, frame.tsSec, frame.tsNsec);
@@ -951,14 +951,14 @@ export class Formatter {
   }
 
   /** The chain as JSON string literal bytes, cached on its trie node. */
-  private chainJson(frame: Frame): Uint8Array {
+  private chainJson(frame: Frame): Ascii {
     const node = this.chainNode(frame);
     if (this.lastRaw) return (node.rawJson ??= ascii(asciiJson(node.raw)));
     return (node.sJson ??= ascii(asciiJson(node.s)));
   }
 
   /** `writeJson` that never throws: a frame that cannot be formatted becomes a record naming the error. */
-  safeWriteJson(frame: Frame, o: ByteOut, suffix?: Uint8Array): void {
+  safeWriteJson(frame: Frame, o: ByteOut, suffix?: Ascii): void {
     const m = o.mark();
     try {
       this.writeJson(frame, o, suffix);

@@ -26,20 +26,28 @@ const SIMD_FROM = 256;
 
 type Latin1Write = (s: string, at: number, n: number) => number;
 
+/**
+ * Constant ASCII bytes made by `ascii()`: the only thing `raw()` takes (arbitrary bytes go through
+ * `bytes()`), so raw() can tell a pooled constant by its offset alone.
+ */
+export type Ascii = Uint8Array & { readonly __ascii: true };
+
 /** ASCII text → bytes, for constant pieces compiled once (keys, punctuation). */
-export function ascii(s: string): Uint8Array {
+export function ascii(s: string): Ascii {
   const n = s.length;
   const room = (n + 3) & ~3;
-  // In the constant pool (4-byte aligned, zero-padded) so raw() can copy it a word at a time.
-  const b = poolAt + room <= POOL.length ? POOL.subarray(poolAt, poolAt + n) : new Uint8Array(n);
-  if (b.buffer === POOL.buffer) poolAt += room;
+  // In the constant pool (4-byte aligned, zero-padded, never at offset 0) so raw() can copy it a
+  // word at a time; once the pool is full (some 100 k distinct chains), a plain array at offset 0.
+  const pooled = poolAt + room <= POOL.length;
+  const b = pooled ? POOL.subarray(poolAt, poolAt + n) : new Uint8Array(new ArrayBuffer(n));
+  if (pooled) poolAt += room;
   for (let i = 0; i < n; i++) b[i] = s.charCodeAt(i);
-  return b;
+  return b as Ascii;
 }
-// Constant report text: keys, punctuation, protocol chains (bounded by the distinct chains seen).
-const POOL = new Uint8Array(1 << 18);
+// Keys, punctuation, protocol chains, option heads. Pages the pool never reaches are never touched.
+const POOL = new Uint8Array(1 << 22);
 const POOL_DV = new DataView(POOL.buffer);
-let poolAt = 0;
+let poolAt = 4;
 
 /** A growing byte buffer; `take()` hands the bytes over and starts a new buffer. */
 export class ByteOut {
@@ -76,21 +84,30 @@ export class ByteOut {
     if (this.at >= this.buf.length) this.grow(1);
     this.buf[this.at++] = c;
   }
-  /** Constant ASCII bytes (see `ascii()`). */
-  raw(b: Uint8Array): void {
+  /** Constant ASCII bytes made by `ascii()`. */
+  raw(b: Ascii): void {
     const n = b.length;
     if (this.at + n + 4 > this.buf.length) this.grow(n + 4);
     const at = this.at;
-    if (b.buffer === POOL.buffer) {
+    // byteOffset, not `b.buffer === POOL.buffer`: the buffer getter is a C++ call (12 % of a report's
+    // time when it was used here).
+    const from = b.byteOffset;
+    if (from !== 0) {
       // Four bytes per step; the up to three padding bytes past the end are overwritten by what follows.
       const dv = this.dv;
-      const from = b.byteOffset;
       for (let i = 0; i < n; i += 4) dv.setUint32(at + i, POOL_DV.getUint32(from + i, true), true);
     } else {
       const buf = this.buf;
       for (let i = 0; i < n; i++) buf[at + i] = b[i];
     }
     this.at = at + n;
+  }
+  /** Any bytes, copied as they are. */
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    if (this.at + n > this.buf.length) this.grow(n);
+    this.buf.set(b, this.at);
+    this.at += n;
   }
   /** An ASCII string (callers guarantee it: fmt.ts escapes the rest). */
   str(s: string): void {

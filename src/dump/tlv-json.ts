@@ -13,10 +13,10 @@ import type { Bytes } from '../core/bytes.js';
 import type { TlvSpec } from '../core/options.js';
 import type { OptionHandler } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
-import { ascii, type ByteOut } from './out.js';
+import { type Ascii, ascii, type ByteOut } from './out.js';
 
 /** `{"kind":K,"name":"N"` per kind (then `}` for one-byte kinds, `,"length":` for the rest). */
-type Prefix = Uint8Array;
+type Prefix = Ascii;
 const UNRESOLVED = Symbol('unresolved');
 const K_LENGTH = ascii(',"length":');
 const K_DATA = ascii(',"data":"');
@@ -27,7 +27,7 @@ export class TlvJson {
   /** 1 for one-byte kinds (spec.single as a table: a Set probe per option was measurable). */
   private readonly single = new Uint8Array(256);
   /** Per kind, the `,"key":` bytes of the handler's keys by position (the same keys every time). */
-  private readonly keys: ({ k: string; b: Uint8Array }[] | undefined)[] = new Array(256).fill(undefined);
+  private readonly keys: ({ k: string; b: Ascii }[] | undefined)[] = new Array(256).fill(undefined);
 
   constructor(
     private readonly spec: TlvSpec,

@@ -46,7 +46,7 @@ describe('report bytes (dump/out.ts)', () => {
     );
   });
 
-  test('constant text (pooled or not) and integers up to 2^32 − 1 are written exactly', () => {
+  test('constant text, any bytes and integers up to 2^32 − 1 are written exactly', () => {
     const pooled = ascii(',"k":');
     const plain = new TextEncoder().encode(',"plain":');
     fc.assert(
@@ -56,7 +56,7 @@ describe('report bytes (dump/out.ts)', () => {
         for (const v of vs) {
           o.raw(pooled);
           o.num(v);
-          o.raw(plain);
+          o.bytes(plain);
           want += `,"k":${JSON.stringify(v)},"plain":`;
         }
         assert.equal(o.take().toString('latin1'), want);
@@ -83,5 +83,19 @@ describe('report bytes (dump/out.ts)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  // Last in this file: it fills the constant pool for the rest of the process.
+  test('constants made after the pool is full are still written exactly', () => {
+    const early = ascii('{"early":');
+    for (let i = 0; i < 600_000; i++) ascii(',"12345":');
+    const late = ascii(',"late":');
+    assert.equal(late.byteOffset, 0, 'the pool is full: a plain array');
+    const o = new ByteOut(4);
+    o.raw(early);
+    o.uint(1);
+    o.raw(late);
+    o.uint(4294967295);
+    assert.equal(o.take().toString('latin1'), '{"early":1,"late":4294967295');
   });
 });

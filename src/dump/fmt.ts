@@ -310,7 +310,7 @@ function wh(b: Uint8Array, at: number, u8: Uint8Array, s: number, e: number): nu
   b[at] = 34;
   return at + 1;
 }
-const HEXC = ascii('0123456789abcdef');
+const HEXC = ascii('0123456789abcdef').u8;
 
 /**
  * Constant ASCII text as stores: four bytes at a time through the DataView (little-endian), then

@@ -27,22 +27,30 @@ const SIMD_FROM = 256;
 type Latin1Write = (s: string, at: number, n: number) => number;
 
 /**
- * Constant ASCII bytes made by `ascii()`: the only thing `raw()` takes (arbitrary bytes go through
- * `bytes()`), so raw() can tell a pooled constant by its offset alone.
+ * Constant ASCII text made by `ascii()`, for `raw()` (arbitrary bytes go through `bytes()`). A class
+ * of our own, not the Uint8Array itself: reading `byteOffset`/`buffer` off a typed array is a builtin
+ * call in Node 20's V8 (the `.buffer` getter a C++ one: 12 % of a report's time when raw() used it).
  */
-export type Ascii = Uint8Array & { readonly __ascii: true };
+export class Ascii {
+  constructor(
+    /** Offset in the constant pool; 0 when outside it (the pool starts at 4). */
+    readonly at: number,
+    readonly n: number,
+    readonly u8: Uint8Array,
+  ) {}
+}
 
 /** ASCII text → bytes, for constant pieces compiled once (keys, punctuation). */
 export function ascii(s: string): Ascii {
   const n = s.length;
   const room = (n + 3) & ~3;
-  // In the constant pool (4-byte aligned, zero-padded, never at offset 0) so raw() can copy it a
-  // word at a time; once the pool is full (some 100 k distinct chains), a plain array at offset 0.
-  const pooled = poolAt + room <= POOL.length;
-  const b = pooled ? POOL.subarray(poolAt, poolAt + n) : new Uint8Array(new ArrayBuffer(n));
-  if (pooled) poolAt += room;
+  // In the constant pool (4-byte aligned, zero-padded) so raw() can copy it a word at a time; once
+  // the pool is full (some 100 k distinct protocol chains), a plain array.
+  const at = poolAt + room <= POOL.length ? poolAt : 0;
+  const b = at !== 0 ? POOL.subarray(at, at + n) : new Uint8Array(n);
+  if (at !== 0) poolAt += room;
   for (let i = 0; i < n; i++) b[i] = s.charCodeAt(i);
-  return b as Ascii;
+  return new Ascii(at, n, b);
 }
 // Keys, punctuation, protocol chains, option heads. Pages the pool never reaches are never touched.
 const POOL = new Uint8Array(1 << 22);
@@ -84,20 +92,19 @@ export class ByteOut {
     if (this.at >= this.buf.length) this.grow(1);
     this.buf[this.at++] = c;
   }
-  /** Constant ASCII bytes made by `ascii()`. */
-  raw(b: Ascii): void {
-    const n = b.length;
+  /** Constant ASCII text made by `ascii()`. */
+  raw(c: Ascii): void {
+    const n = c.n;
     if (this.at + n + 4 > this.buf.length) this.grow(n + 4);
     const at = this.at;
-    // byteOffset, not `b.buffer === POOL.buffer`: the buffer getter is a C++ call (12 % of a report's
-    // time when it was used here).
-    const from = b.byteOffset;
+    const from = c.at;
     if (from !== 0) {
       // Four bytes per step; the up to three padding bytes past the end are overwritten by what follows.
       const dv = this.dv;
       for (let i = 0; i < n; i += 4) dv.setUint32(at + i, POOL_DV.getUint32(from + i, true), true);
     } else {
       const buf = this.buf;
+      const b = c.u8;
       for (let i = 0; i < n; i++) buf[at + i] = b[i];
     }
     this.at = at + n;

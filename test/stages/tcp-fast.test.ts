@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { defaultRegistry, type Frame } from '../../src/index.js';
 import { StreamRun } from '../../src/stages/reassembly.js';
 import { TcpReassembler } from '../../src/stages/tcp-stream.js';
+import { FlowTracer } from '../../src/stages/trace.js';
 import { framesOf, tcpPacket } from './helpers.js';
 
 interface Step {
@@ -122,6 +123,43 @@ test('tcp-stream: the fast path gives what segment() gives (chunks, stats, flow 
       const pkts = packets(conns);
       assert.deepStrictEqual(run(pkts, strict, app, true), run(pkts, strict, app, false));
     }),
+    { numRuns: 200 },
+  );
+});
+
+test('trace: a tracer that finds flows through the walk’s hints gives the index one without hints gives', () => {
+  fc.assert(
+    fc.property(
+      fc.array(connArb, { minLength: 1, maxLength: 4 }),
+      fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 200 }),
+      fc.record({ bidirectional: fc.boolean(), minPackets: fc.constantFrom(1, 2), onFlow: fc.boolean() }),
+      (conns, gaps, o) => {
+        const pkts = packets(conns);
+        // Mostly a second apart, now and then a pause past the idle timeout.
+        let t = 1_000_000;
+        const secs = pkts.map((_, i) => (t += (gaps[i % Math.max(gaps.length, 1)] ?? 0) === 9 ? 20 : 1));
+        const frames = framesOf(pkts, secs);
+        const seen: string[][] = [[], []];
+        const opts = (k: number) => ({
+          bidirectional: o.bidirectional,
+          minPackets: o.minPackets,
+          idleTimeout: 10,
+          onFlow: o.onFlow ? (f: { label: string }) => seen[k].push(f.label) : undefined,
+        });
+        const r = new StreamRun({ registry: defaultRegistry, ipv4: true, ipv6: true, tcp: true, trace: opts(0) });
+        for (const f of frames) {
+          r.defrag(f);
+          r.flows(f);
+          r.tracer!.add(f);
+        }
+        r.finish();
+        const hinted = r.tracer!.close();
+        const plain = new FlowTracer(opts(1));
+        for (const f of frames) plain.add(f);
+        assert.deepStrictEqual(hinted, plain.close());
+        assert.deepStrictEqual(seen[0], seen[1]);
+      },
+    ),
     { numRuns: 200 },
   );
 });

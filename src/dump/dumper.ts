@@ -15,8 +15,12 @@ import type { WarningCode } from '../core/warnings.js';
 
 /** Where a report goes: a file, stdout, or any Node Writable. */
 export interface Sink {
-  /** Resolves when the consumer is ready for more (backpressure); rejects on I/O errors (EPIPE…). */
-  write(chunk: string | Uint8Array): void | Promise<void>;
+  /**
+   * Resolves when the consumer is ready for more (backpressure); rejects on I/O errors (EPIPE…).
+   * `written`, when given, is called once the chunk's memory is no longer needed (written out,
+   * failed, or the sink closed), so the caller can reuse it (a parallel engine's shared slots).
+   */
+  write(chunk: string | Uint8Array, written?: () => void): void | Promise<void>;
   /** Flush and close (stdout is flushed, not closed). */
   end(): Promise<void>;
   readonly isTTY: boolean;
@@ -72,6 +76,13 @@ export interface EncodedBatch {
   readonly numbers: Float64Array;
   readonly records: Uint8Array;
   readonly offsets: Uint32Array;
+  /**
+   * Set when `records` is borrowed memory (a worker's shared output slot, reused for a later batch):
+   * it stays valid until the next batch is asked for. A dumper that hands the bytes on beyond that
+   * (to the sink, which writes them later) calls `keep()` and the function it returns once they
+   * are written (`Sink.write`'s `written`).
+   */
+  readonly keep?: () => () => void;
 }
 
 /** Record encodings a worker can produce (the built-in JSON emitters of src/dump/fmt.ts). */
@@ -138,9 +149,19 @@ export function streamSink(ws: Writable, opts: { path?: string; close?: boolean 
   return {
     isTTY: (ws as { isTTY?: boolean }).isTTY === true,
     path: opts.path,
-    write(chunk) {
-      check();
-      if (ws.write(chunk)) return;
+    write(chunk, written) {
+      if (written === undefined) {
+        check();
+        if (ws.write(chunk)) return;
+        return waitDrain(ws).then(check);
+      }
+      if (error !== undefined) {
+        written();
+        check();
+      }
+      // Writable calls back once the chunk is written, or with an error when the stream fails or is
+      // destroyed with it still queued: the memory is free either way.
+      if (ws.write(chunk, () => written())) return;
       return waitDrain(ws).then(check);
     },
     async end() {

@@ -52,7 +52,7 @@ export interface Job {
 
 export interface JobResult {
   readonly seq: number;
-  /** Set when the records were copied into the job's slot (`slots[slot].out`, `outLen` bytes). */
+  /** Set when the records were written into the job's slot (`slots[slot].out`, `outLen` bytes). */
   readonly slot: number | undefined;
   /** Otherwise the records themselves (transferred). */
   readonly out: ArrayBuffer | undefined;
@@ -117,8 +117,12 @@ export function jobRecords(m: Float64Array, bytes: Bytes, ex: JobExtras | undefi
 
 const NL = ascii('\n');
 
-/** A compiled encoder: dissector and formatters built once per thread. */
-export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
+/**
+ * A compiled encoder: dissector and formatters built once per thread. With `into` (the job's shared
+ * output slot) the records are written straight there and the result names the slot; a batch that
+ * does not fit ends in a buffer of its own, transferred with the result.
+ */
+export function createEncoder(cfg: JobConfig): (job: Job, into?: Uint8Array) => JobResult {
   const dissect = createDissector({
     registry: defaultRegistry,
     stopAt: cfg.stopAt,
@@ -127,8 +131,17 @@ export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
   });
   const fmts: (Formatter | undefined)[] = [undefined, undefined];
   const suffix = cfg.encoding === 'ndjson' ? NL : undefined;
-  const out = new ByteOut(1 << 20);
-  return (job) => {
+  // Jobs without a slot write into `own`: `shared` points into the last job's slot, which the
+  // main thread may be writing out or have lent to the next job.
+  let own: ByteOut | undefined;
+  let shared: ByteOut | undefined;
+  return (job, into) => {
+    let out: ByteOut;
+    if (into === undefined) out = own ??= new ByteOut(1 << 20);
+    else {
+      out = shared ??= new ByteOut(1 << 16);
+      out.into(into);
+    }
     const pi = job.pcapng ? 1 : 0;
     const fmt = (fmts[pi] ??= new Formatter({ registry: defaultRegistry, pcapng: job.pcapng, bytes: cfg.bytes }));
     const bytes = new Bytes(new Uint8Array(job.buf!));
@@ -147,6 +160,8 @@ export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
       for (let j = 0; j < iss.length; j++) issues.push([i, iss[j].kind, iss[j].code, f.linktype]);
     }
     offsets[n] = out.length;
+    if (into !== undefined && out.inside(into))
+      return { seq: job.seq, slot: job.slot, out: undefined, outStart: 0, outLen: out.length, offsets, issues };
     const b = out.take();
     return {
       seq: job.seq,

@@ -198,7 +198,7 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     let local: ((j: Job) => JobResult) | undefined;
     // Jobs in frame order: the FIFO is answered front to back whatever order workers finish in.
     const fifo: Entry[] = [];
-    const maxAhead = rc.workers * 2 + 2;
+    const maxAhead = rc.workers * 8 + 8;
     let seq = 0;
     let n = 0;
     let pending: RawFrame[] = [];

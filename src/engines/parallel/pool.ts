@@ -37,7 +37,7 @@ export interface Target {
 }
 
 /** Job slots per worker: at most this many jobs in flight per worker use shared buffers. */
-const SLOTS = 3;
+const SLOTS = 6;
 
 /**
  * The worker script beside this module: compiled `worker.js` from dist/, or, running from source

@@ -29,6 +29,7 @@ import { defaultEngine } from './default.js';
 import type { EncodedFrames, EncodedRun, EncodeRequest, Engine, EngineOptions, EngineRun } from './engine.js';
 import {
   createEncoder,
+  type Encoder,
   type Job,
   type JobConfig,
   type JobResult,
@@ -180,7 +181,15 @@ interface RunConfig {
 
 function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunConfig): EncodedRun {
   // Records are copied out of each chunk before the next is asked for: read buffers can be reused.
-  const reader = readCapture(path, { handlers: o.registry, ...o.read, signal: o.signal, reuseBuffers: true });
+  // Read chunks of a batch each: a batch never spans two reads (see below), so smaller chunks
+  // would mean more, smaller jobs (each a message, a wake-up and a sink write).
+  const reader = readCapture(path, {
+    handlers: o.registry,
+    chunkSize: rc.batchBytes,
+    ...o.read,
+    signal: o.signal,
+    reuseBuffers: true,
+  });
   const limit = o.limit ?? Number.POSITIVE_INFINITY;
   const cfg: JobConfig = {
     stopAt: o.stopAt,
@@ -195,10 +204,11 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     const pool = rc.pools.get();
     const key = JSON.stringify(cfg);
     let ok = false;
-    let local: ((j: Job) => JobResult) | undefined;
+    let local: Encoder | undefined;
     // Jobs in frame order: the FIFO is answered front to back whatever order workers finish in.
     const fifo: Entry[] = [];
     const maxAhead = rc.workers * 8 + 8;
+    const split = rc.batchBytes + (rc.batchBytes >> 1);
     let seq = 0;
     let n = 0;
     let pending: RawFrame[] = [];
@@ -208,20 +218,22 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     const leases = new Leases(pool);
 
     const dispatch = () => {
-      // Every worker has a job queued: the main thread does this one itself.
-      const mine = rc.mainShare && pool.minLoad >= 2;
-      let target: Target | undefined;
-      const { job, meta } = pack(seq++, pending, pcapng, cfg, key, (bytes, frames) => {
-        target = mine ? undefined : pool.acquire(bytes, frames);
-        if (target !== undefined) return { u8: target.input, m: target.meta, slot: target.slot };
-        return { u8: new Uint8Array(bytes), m: new Float64Array(frames * META), slot: undefined };
-      });
+      if (rc.mainShare && pool.minLoad >= 2) {
+        // Every worker has a job queued: the main thread encodes this one itself, from the read
+        // buffer (nothing packed or copied).
+        local ??= createEncoder(cfg);
+        fifo.push(entry(jobMeta(pending), Promise.resolve(local.frames(pending, pcapng)), undefined));
+      } else {
+        let target: Target | undefined;
+        const { job, meta } = pack(seq++, pending, pcapng, cfg, key, (bytes, frames) => {
+          target = pool.acquire(bytes, frames);
+          if (target !== undefined) return { u8: target.input, m: target.meta, slot: target.slot };
+          return { u8: new Uint8Array(bytes), m: new Float64Array(frames * META), slot: undefined };
+        });
+        fifo.push(entry(meta, pool.submit(job, target), target));
+      }
       pending = [];
       pendingBytes = 0;
-      if (mine) {
-        local ??= createEncoder(cfg);
-        fifo.push(entry(meta, Promise.resolve(local(job)), undefined));
-      } else fifo.push(entry(meta, pool.submit(job, target), target));
     };
     try {
       for await (const raws of reader.batches()) {
@@ -234,7 +246,8 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
           const r = raws[i];
           pending.push(r);
           pendingBytes += r.end - r.start + 16;
-          if (pendingBytes >= rc.batchBytes) dispatch();
+          // A read chunk is a batch; split only chunks well over (a caller's larger chunkSize).
+          if (pendingBytes >= split) dispatch();
         }
         // Never carry frames over to the next read: they would keep this chunk's buffer alive across
         // an await, into the old generation, and the main thread then spends its time in full GCs.
@@ -272,6 +285,19 @@ interface JobMeta {
   readonly numbers: Float64Array;
   readonly capBytes: number;
   readonly wireBytes: number;
+}
+
+function jobMeta(raws: readonly RawFrame[]): JobMeta {
+  const numbers = new Float64Array(raws.length);
+  let capBytes = 0;
+  let wireBytes = 0;
+  for (let i = 0; i < raws.length; i++) {
+    const r = raws[i];
+    numbers[i] = r.n;
+    capBytes += r.end - r.start;
+    wireBytes += r.origLen;
+  }
+  return { numbers, capBytes, wireBytes };
 }
 
 /**

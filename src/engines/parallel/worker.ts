@@ -4,11 +4,11 @@
  * Any exception is posted back as an error so the run fails loudly, never hangs.
  */
 import { parentPort } from 'node:worker_threads';
-import { createEncoder, type Job, type JobResult, type SlotBuffers } from './encode.js';
+import { createEncoder, type Encoder, type Job, type SlotBuffers } from './encode.js';
 import { type StreamEnd, type StreamIn, type StreamOut, streamMessage } from './streams.js';
 
 const port = parentPort!;
-const encoders = new Map<string, (j: Job, into?: Uint8Array) => JobResult>();
+const encoders = new Map<string, Encoder>();
 let slots: { input: SharedArrayBuffer; meta: Float64Array; out: Uint8Array }[] = [];
 
 port.on('message', (msg: Job | StreamIn | StreamOut | StreamEnd | { slots: readonly SlotBuffers[] }) => {
@@ -39,7 +39,7 @@ port.on('message', (msg: Job | StreamIn | StreamOut | StreamEnd | { slots: reado
     const slot = job.slot === undefined ? undefined : slots[job.slot];
     // Records go straight into the slot's output buffer (nothing copied); only a batch too big for
     // it comes back in a transferred buffer of its own.
-    const r = slot === undefined ? encode(job) : encode({ ...job, buf: slot.input, meta: slot.meta }, slot.out);
+    const r = slot === undefined ? encode.job(job) : encode.job({ ...job, buf: slot.input, meta: slot.meta }, slot.out);
     const t = [r.offsets.buffer as ArrayBuffer];
     if (r.out !== undefined) t.push(r.out);
     port.postMessage(r, t);

@@ -57,6 +57,11 @@ export interface ParallelOptions {
   readonly minBytes?: number;
   /** Captured bytes per job (default 1 MiB). */
   readonly batchBytes?: number;
+  /**
+   * Shared job slots per worker (default 6): jobs queued or answered but not yet written out use
+   * one each; more fall back to buffers of their own, transferred.
+   */
+  readonly slots?: number;
   /** Let the main thread encode batches when all workers are busy (default true). */
   readonly mainShare?: boolean;
   /**
@@ -91,7 +96,7 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
         kept = undefined; // one run at a time owns it
         return k;
       }
-      return new WorkerPool(n, name);
+      return new WorkerPool(n, name, p.slots);
     },
     async put(pool, ok) {
       if (p.keepAlive && ok && pool.usable && kept === undefined) kept = pool;
@@ -185,7 +190,7 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
   // would mean more, smaller jobs (each a message, a wake-up and a sink write).
   const reader = readCapture(path, {
     handlers: o.registry,
-    chunkSize: rc.batchBytes,
+    chunkSize: Math.max(rc.batchBytes, 1 << 16),
     ...o.read,
     signal: o.signal,
     reuseBuffers: true,

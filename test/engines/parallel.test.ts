@@ -205,6 +205,38 @@ describe('parallel engines', () => {
     await noLiveWorkers();
   });
 
+  test('a slow output: no slot is reused before the sink has written its bytes (2 slots, bytes read late)', async () => {
+    // The records go to the sink straight from the worker's shared slot; the slot may take the
+    // next job only once the stream has written them. This stream reads each chunk a while after
+    // write() and queues many (no backpressure), so a slot reused early shows as different bytes.
+    const slow = (ac?: AbortController) => {
+      const parts: Buffer[] = [];
+      let chunks = 0;
+      const w = new Writable({
+        highWaterMark: 1 << 30,
+        write(chunk: Buffer, _enc, cb) {
+          if (++chunks === 10) ac?.abort();
+          setTimeout(() => {
+            parts.push(Buffer.from(chunk));
+            cb();
+          }, 2);
+        },
+      });
+      return Object.assign(w, { bytes: () => Buffer.concat(parts), chunks: () => chunks });
+    };
+    const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, batchBytes: 16384, workers: 1, slots: 2 });
+    const want = await report(big, 'default', 'ndjson', { limit: 6000 });
+    const out = slow();
+    await extract(big, { engine: eng, format: 'ndjson', output: out, limit: 6000 }).run();
+    assert.ok(out.chunks() > 50, `${out.chunks()} writes`);
+    assert.ok(out.bytes().equals(want), 'slow stream: parallel NDJSON differs from default');
+    // Aborted with writes still queued: rejects, every worker ends, nothing hangs.
+    const ac = new AbortController();
+    const x = extract(big, { engine: eng, format: 'ndjson', output: slow(ac), signal: ac.signal });
+    await assert.rejects(x.run(), (e: Error & { code?: string }) => e.code === 'ERR_ABORTED');
+    await noLiveWorkers();
+  });
+
   test('an output error (EPIPE) terminates the workers and surfaces', async () => {
     const eng = createParallelEngine({ strategy: 'server', minBytes: 0, batchBytes: 4096, workers: 2 });
     const x = extract(big, { engine: eng, format: 'ndjson', output: collector(50_000) });

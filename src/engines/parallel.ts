@@ -220,14 +220,22 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     let pendingBytes = 0;
     let pcapng = false;
     let infoKnown = false;
-    const leases = new Leases(pool);
+    // The main thread's output buffers, reused once the sink has written them (as worker slots
+    // are): fresh multi-megabyte buffers per batch cost page faults and external-memory GCs.
+    const outputs: Uint8Array[] = [];
+    // A batch of up to 1.5 × batchBytes encodes to about 4.5 × batchBytes of NDJSON with bytes.
+    const localOut = Math.max(1 << 16, rc.batchBytes * 8);
+    const leases = new Leases(pool, outputs);
 
     const dispatch = () => {
       if (rc.mainShare && pool.minLoad >= 2) {
         // Every worker has a job queued: the main thread encodes this one itself, from the read
         // buffer (nothing packed or copied).
         local ??= createEncoder(cfg);
-        fifo.push(entry(jobMeta(pending), Promise.resolve(local.frames(pending, pcapng)), undefined));
+        const buf = outputs.pop() ?? new Uint8Array(localOut);
+        const r = local.frames(pending, pcapng, buf);
+        if (r.out !== undefined) outputs.push(buf); // did not fit: the records have a buffer of their own
+        fifo.push(entry(jobMeta(pending), Promise.resolve(r), undefined, r.out === undefined ? buf : undefined));
       } else {
         let target: Target | undefined;
         const { job, meta } = pack(seq++, pending, pcapng, cfg, key, (bytes, frames) => {
@@ -235,7 +243,7 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
           if (target !== undefined) return { u8: target.input, m: target.meta, slot: target.slot };
           return { u8: new Uint8Array(bytes), m: new Float64Array(frames * META), slot: undefined };
         });
-        fifo.push(entry(meta, pool.submit(job, target), target));
+        fifo.push(entry(meta, pool.submit(job, target), target, undefined));
       }
       pending = [];
       pendingBytes = 0;
@@ -306,18 +314,24 @@ function jobMeta(raws: readonly RawFrame[]): JobMeta {
 }
 
 /**
- * The slot of the batch last handed out: released when the next batch is asked for (or the run
- * ends), or later, once every writer that kept its bytes (`EncodedBatch.keep`) has written them.
+ * The buffer of the batch last handed out (a worker's slot or the main thread's output buffer):
+ * free again when the next batch is asked for (or the run ends), or later, once every writer that
+ * kept its bytes (`EncodedBatch.keep`) has written them.
  */
 class Leases {
   private unref: (() => void) | undefined;
-  constructor(private readonly pool: WorkerPool) {}
-  /** Lend `t`'s output with the next batch; returns the batch's `keep`. */
-  lend(t: Target): () => () => void {
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly outputs: Uint8Array[],
+  ) {}
+  /** Lend the entry's buffer with the next batch; returns the batch's `keep`. */
+  lend(x: Entry): () => () => void {
     let refs = 1; // the generator's, until drop()
-    const pool = this.pool;
+    const { pool, outputs } = this;
     const unref = () => {
-      if (--refs === 0) pool.release(t);
+      if (--refs > 0) return;
+      if (x.target !== undefined) pool.release(x.target);
+      else outputs.push(x.local!);
     };
     this.unref = unref;
     return () => {
@@ -343,13 +357,13 @@ async function finish(x: Entry, pool: WorkerPool, leases: Leases): Promise<Encod
   const r = await x.result;
   let records: Uint8Array;
   let keep: (() => () => void) | undefined;
-  if (r.slot !== undefined && x.target !== undefined) {
-    // The records stay in the worker's slot and go to the sink from there; the slot is free again
-    // once they are written (nothing copied on this thread).
-    records = pool.output(x.target).subarray(0, r.outLen);
-    keep = leases.lend(x.target);
+  if (r.out === undefined) {
+    // The records are in the worker's slot (or the main thread's output buffer) and go to the sink
+    // from there; the buffer is free again once they are written (nothing copied on this thread).
+    records = (x.target !== undefined ? pool.output(x.target) : x.local!).subarray(0, r.outLen);
+    keep = leases.lend(x);
   } else {
-    records = new Uint8Array(r.out!, r.outStart, r.outLen);
+    records = new Uint8Array(r.out, r.outStart, r.outLen);
     if (x.target !== undefined) pool.release(x.target);
   }
   return {
@@ -367,13 +381,20 @@ async function finish(x: Entry, pool: WorkerPool, leases: Leases): Promise<Encod
 interface Entry {
   readonly job: JobMeta;
   readonly result: Promise<JobResult>;
-  /** The worker slot holding the job's data, released once the result is read. */
+  /** The worker slot holding the job's data, released once its records are written. */
   readonly target: Target | undefined;
+  /** The main thread's output buffer holding the records (its own jobs), likewise. */
+  readonly local: Uint8Array | undefined;
   done: boolean;
 }
 
-function entry(job: JobMeta, result: Promise<JobResult>, target: Target | undefined): Entry {
-  const e: Entry = { job, result, target, done: false };
+function entry(
+  job: JobMeta,
+  result: Promise<JobResult>,
+  target: Target | undefined,
+  local: Uint8Array | undefined,
+): Entry {
+  const e: Entry = { job, result, target, local, done: false };
   result.then(
     () => {
       e.done = true;

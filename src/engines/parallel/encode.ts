@@ -134,8 +134,11 @@ export interface Encoder {
    * its own, transferred with the result.
    */
   job(job: Job, into?: Uint8Array): JobResult;
-  /** Frames straight from the reader (the main thread's share: nothing packed or copied). */
-  frames(raws: readonly RawFrame[], pcapng: boolean): JobResult;
+  /**
+   * Frames straight from the reader (the main thread's share: nothing packed or copied), written
+   * into `into` when they fit (`out` undefined in the result) or a buffer of their own.
+   */
+  frames(raws: readonly RawFrame[], pcapng: boolean, into?: Uint8Array): JobResult;
 }
 
 export function createEncoder(cfg: JobConfig): Encoder {
@@ -200,6 +203,6 @@ export function createEncoder(cfg: JobConfig): Encoder {
         jobRecords(job.meta!, new Bytes(new Uint8Array(job.buf!)), job.extras),
         into,
       ),
-    frames: (raws, pcapng) => run(-1, undefined, raws.length, pcapng, (i) => raws[i], undefined),
+    frames: (raws, pcapng, into) => run(-1, undefined, raws.length, pcapng, (i) => raws[i], into),
   };
 }

@@ -143,7 +143,9 @@ async function* plainFile(
   let pos = 0;
   const spare: Uint8Array[] = [];
   const readNext = (): Promise<{ buf: Uint8Array; n: number }> => {
-    const buf = spare.pop() ?? new Uint8Array(HEADROOM + size);
+    // Not zeroed (allocUnsafeSlow): every byte parsed is read from the file or copied in first; a
+    // plain Uint8Array over it, so decoders see one array class whatever the source.
+    const buf = spare.pop() ?? new Uint8Array(Buffer.allocUnsafeSlow(HEADROOM + size).buffer, 0, HEADROOM + size);
     const at = pos;
     pos += size;
     return fh.read(buf, HEADROOM, size, at).then(

@@ -21,7 +21,7 @@ import type { Issue } from '../core/issue.js';
 import type { Protocol } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
 import type { DumpContext } from './dumper.js';
-import { ascii, ByteOut } from './out.js';
+import { type Ascii, ascii, ByteOut } from './out.js';
 import { TlvJson } from './tlv-json.js';
 
 const K_NUMBER = ascii('{"number":');
@@ -239,15 +239,17 @@ interface LayerFormat {
   readonly name: string;
   readonly alias: string;
   /** `"ipv4":{` */
-  readonly open: Uint8Array;
+  readonly open: Ascii;
   /** `,"ipv4":{` */
-  readonly openComma: Uint8Array;
+  readonly openComma: Ascii;
   /** Compiled `"k":v,…` writer for a complete layer of a table-declared protocol. */
   readonly json: LayerEmit | undefined;
   readonly header: Header;
   /** Display key per field key (labels for the tree view). */
   readonly keyOf: (k: string) => string;
   readonly computed: readonly (readonly [string, (l: Layer, fr: RawFrame, reg: Registry) => unknown])[];
+  /** `"key":` per computed value, for writeJson. */
+  readonly computedKeys: readonly Ascii[];
   readonly hasRest: boolean;
   readonly hasExtras: boolean;
   /** The tail is a plain TLV list: writeJson walks its bytes (tlv-json.ts). */
@@ -276,19 +278,20 @@ function wq(b: Uint8Array, at: number, s: string): number {
   b[at] = 34;
   return at + 1;
 }
-/** A number as JSON writes it (digits directly for non-negative integers below 2^31). */
+/** A number as JSON writes it (digits directly for non-negative integers below 2^32). */
 function wn(b: Uint8Array, at: number, v: number): number {
   if (v >= 0 && v < 10 && (v | 0) === v) {
     b[at] = 48 + v;
     return at + 1;
   }
-  if (!(v >= 0 && v <= 0x7fffffff && (v | 0) === v)) return ws(b, at, Number.isFinite(v) ? String(v) : 'null');
+  // Up to 2^32 − 1 as digits (TCP sequence numbers, 32-bit counters); anything else as JSON writes it.
+  if (!(v >= 0 && v <= 0xffffffff && v >>> 0 === v)) return ws(b, at, Number.isFinite(v) ? String(v) : 'null');
   let n = 2;
   for (let x = 100; x <= v && n < 10; x *= 10) n++;
   let p = at + n;
   let x = v;
   while (x >= 10) {
-    const q = (x / 10) | 0;
+    const q = (x / 10) >>> 0;
     b[--p] = 48 + (x - q * 10);
     x = q;
   }
@@ -307,7 +310,7 @@ function wh(b: Uint8Array, at: number, u8: Uint8Array, s: number, e: number): nu
   b[at] = 34;
   return at + 1;
 }
-const HEXC = ascii('0123456789abcdef');
+const HEXC = ascii('0123456789abcdef').u8;
 
 /**
  * Constant ASCII text as stores: four bytes at a time through the DataView (little-endian), then
@@ -442,6 +445,7 @@ function layerFormat(reg: Registry, name: string, labels: boolean): LayerFormat 
       header: {},
       keyOf: (k) => k,
       computed: [],
+      computedKeys: [],
       hasRest: false,
       hasExtras: false,
       tlv: undefined,
@@ -467,6 +471,7 @@ function layerFormat(reg: Registry, name: string, labels: boolean): LayerFormat 
     header,
     keyOf,
     computed,
+    computedKeys: computed.map(([k]) => ascii(`${asciiJson(k)}:`)),
     hasRest: proto.rest !== undefined,
     hasExtras: computed.length > 0 || proto.rest !== undefined,
     tlv:
@@ -599,6 +604,34 @@ function writeEpoch(o: ByteOut, sec: number, nsec: number, trim: boolean): void 
   o.fixed(nsec, 9);
 }
 
+/** `,"time":1.5,"time_epoch":"1.500000000"`: the seconds' digits made once, copied for the second. */
+function writeTimes(o: ByteOut, sec: number, nsec: number): void {
+  o.raw(K_TIME);
+  if (sec >= 0 && sec <= 0xffffffff && Number.isInteger(sec) && Number.isInteger(nsec) && nsec >= 0 && nsec < 1e9) {
+    const from = o.length;
+    o.uint(sec);
+    const to = o.length;
+    if (nsec !== 0) {
+      let n = nsec;
+      let digits = 9;
+      while (n % 10 === 0) {
+        n /= 10;
+        digits--;
+      }
+      o.byte(46);
+      o.fixed(n, digits);
+    }
+    o.raw(K_EPOCH);
+    o.again(from, to);
+    o.byte(46);
+    o.fixed(nsec, 9);
+    return;
+  }
+  writeEpoch(o, sec, nsec, true);
+  o.raw(K_EPOCH);
+  writeEpoch(o, sec, nsec, false);
+}
+
 interface ChainNode {
   readonly s: string;
   readonly raw: string;
@@ -608,8 +641,22 @@ interface ChainNode {
   /** The format of the node's last protocol (undefined at the root). */
   readonly lf: LayerFormat | undefined;
   /** The two strings as JSON literals, made on first use. */
-  sJson?: Uint8Array;
-  rawJson?: Uint8Array;
+  sJson?: Ascii;
+  rawJson?: Ascii;
+}
+
+/** A computed value; one that throws is absent (a report never fails on a display helper). */
+function computedValue(
+  fn: (l: Layer, fr: RawFrame, reg: Registry) => unknown,
+  layer: Layer,
+  frame: Frame,
+  reg: Registry,
+): unknown {
+  try {
+    return fn(layer, frame, reg);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A decoded-tail member for extras(), unless absent, a header key, or already there. */
@@ -692,21 +739,55 @@ export class Formatter {
   }
 
   /** Computed values and the decoded variable tail of a layer, as [key, value] pairs (values not yet plain). */
-  private extras(frame: Frame, layer: Layer, lf: LayerFormat, tlvLater = false): [string, unknown][] | undefined {
+  private extras(frame: Frame, layer: Layer, lf: LayerFormat): [string, unknown][] | undefined {
     if (!layer.complete || !lf.hasExtras) return undefined;
     let out: [string, unknown][] | undefined;
     for (let i = 0; i < lf.computed.length; i++) {
       const [key, fn] = lf.computed[i];
-      let v: unknown;
-      try {
-        v = fn(layer, frame, this.reg);
-      } catch {
-        v = undefined;
-      }
+      const v = computedValue(fn, layer, frame, this.reg);
       if (absent(v)) continue;
       (out ??= []).push([key, v]);
     }
-    if (tlvLater) return out;
+    return this.tail(frame, layer, lf, out);
+  }
+
+  /**
+   * `extras` written straight to `o` (no pairs made for the computed values, keys pre-encoded);
+   * `before` is where the layer's members began, `tlvLater` leaves the TLV list to the caller.
+   */
+  private writeExtras(o: ByteOut, frame: Frame, layer: Layer, lf: LayerFormat, tlvLater: boolean, before: number) {
+    if (!layer.complete || !lf.hasExtras) return;
+    const rest = !tlvLater && lf.hasRest;
+    // The computed keys written, only when a decoded tail follows (its keys must not repeat them).
+    let seen: [string, unknown][] | undefined;
+    const c = lf.computed;
+    for (let i = 0; i < c.length; i++) {
+      const v = computedValue(c[i][1], layer, frame, this.reg);
+      if (absent(v)) continue;
+      if (o.length !== before) o.byte(44);
+      o.raw(lf.computedKeys[i]);
+      writePlain(o, v);
+      if (rest) (seen ??= []).push([c[i][0], v]);
+    }
+    if (!rest) return;
+    const n = seen?.length ?? 0;
+    const all = this.tail(frame, layer, lf, seen);
+    if (all === undefined) return;
+    for (let i = n; i < all.length; i++) {
+      if (o.length !== before) o.byte(44);
+      o.str(strJson(all[i][0]));
+      o.byte(58);
+      writePlain(o, all[i][1]);
+    }
+  }
+
+  /** The decoded variable tail's members appended to `out` (none already there, none a header key). */
+  private tail(
+    frame: Frame,
+    layer: Layer,
+    lf: LayerFormat,
+    out: [string, unknown][] | undefined,
+  ): [string, unknown][] | undefined {
     // An empty TLV area is no list in either mode (eagerly decoded details hold [] there).
     const tail = layer.hdrEnd > layer.start + lf.proto!.minLen;
     if (lf.hasRest && (tail || (layer.details !== undefined && lf.proto!.rest!.tlv === undefined))) {
@@ -782,13 +863,10 @@ export class Formatter {
   }
 
   /** The same frame as compact, ASCII-only JSON text (one line), written to `o`. */
-  writeJson(frame: Frame, o: ByteOut, suffix?: Uint8Array): void {
+  writeJson(frame: Frame, o: ByteOut, suffix?: Ascii): void {
     o.raw(K_NUMBER);
     o.uint(frame.n);
-    o.raw(K_TIME);
-    writeEpoch(o, frame.tsSec, frame.tsNsec, true);
-    o.raw(K_EPOCH);
-    writeEpoch(o, frame.tsSec, frame.tsNsec, false);
+    writeTimes(o, frame.tsSec, frame.tsNsec);
     o.raw(K_LEN);
     o.uint(frame.origLen);
     o.raw(K_CAPLEN);
@@ -823,15 +901,7 @@ export class Formatter {
       if (layer.complete && lf.json !== undefined) {
         o.emit(lf.json.maxLen, lf.json.fn, layer.fields, u8);
         const tlv = layer.details === undefined ? lf.tlv : undefined;
-        const extra = this.extras(frame, layer, lf, tlv !== undefined);
-        if (extra) {
-          for (const [k, v] of extra) {
-            if (o.length !== before) o.byte(44);
-            o.str(strJson(k));
-            o.byte(58);
-            writePlain(o, v);
-          }
-        }
+        this.writeExtras(o, frame, layer, lf, tlv !== undefined, before);
         const optStart = layer.start + (lf.proto?.minLen ?? 0);
         if (tlv !== undefined && layer.hdrEnd > optStart) {
           // The options straight from the bytes; an odd list rolls back to the generic path.
@@ -881,14 +951,14 @@ export class Formatter {
   }
 
   /** The chain as JSON string literal bytes, cached on its trie node. */
-  private chainJson(frame: Frame): Uint8Array {
+  private chainJson(frame: Frame): Ascii {
     const node = this.chainNode(frame);
     if (this.lastRaw) return (node.rawJson ??= ascii(asciiJson(node.raw)));
     return (node.sJson ??= ascii(asciiJson(node.s)));
   }
 
   /** `writeJson` that never throws: a frame that cannot be formatted becomes a record naming the error. */
-  safeWriteJson(frame: Frame, o: ByteOut, suffix?: Uint8Array): void {
+  safeWriteJson(frame: Frame, o: ByteOut, suffix?: Ascii): void {
     const m = o.mark();
     try {
       this.writeJson(frame, o, suffix);

@@ -73,7 +73,7 @@ class JsonDumper implements Dumper {
       out.raw(this.first ? FRAME_FIRST : FRAME_NEXT);
       out.uint(n);
       out.raw(FRAME_END);
-      out.raw(rec.subarray(off[i], off[i + 1]));
+      out.bytes(rec.subarray(off[i], off[i + 1]));
       this.first = false;
     }
     return this.sink.write(out.take());

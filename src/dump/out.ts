@@ -6,6 +6,7 @@
  * three times as much (cons-strings to flatten, garbage to collect, a UTF-8 pass at write time).
  */
 import { Buffer } from 'node:buffer';
+import { HEX_SIMD_MAX, hexSimd } from './hex-simd.js';
 
 // Two ASCII hex digits per byte as one little-endian u16, and four per byte pair as one u32.
 const DIGITS = '0123456789abcdef';
@@ -20,14 +21,41 @@ function pairTable(): Uint32Array {
   return L32;
 }
 
+/** Digits (twice the bytes) from which hex() hands a span to WebAssembly: measured crossover. */
+const SIMD_FROM = 256;
+
 type Latin1Write = (s: string, at: number, n: number) => number;
 
-/** ASCII text → bytes, for constant pieces compiled once (keys, punctuation). */
-export function ascii(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
+/**
+ * Constant ASCII text made by `ascii()`, for `raw()` (arbitrary bytes go through `bytes()`). A class
+ * of our own, not the Uint8Array itself: reading `byteOffset`/`buffer` off a typed array is a builtin
+ * call in Node 20's V8 (the `.buffer` getter a C++ one: 12 % of a report's time when raw() used it).
+ */
+export class Ascii {
+  constructor(
+    /** Offset in the constant pool; 0 when outside it (the pool starts at 4). */
+    readonly at: number,
+    readonly n: number,
+    readonly u8: Uint8Array,
+  ) {}
 }
+
+/** ASCII text → bytes, for constant pieces compiled once (keys, punctuation). */
+export function ascii(s: string): Ascii {
+  const n = s.length;
+  const room = (n + 3) & ~3;
+  // In the constant pool (4-byte aligned, zero-padded) so raw() can copy it a word at a time; once
+  // the pool is full (some 100 k distinct protocol chains), a plain array.
+  const at = poolAt + room <= POOL.length ? poolAt : 0;
+  const b = at !== 0 ? POOL.subarray(at, at + n) : new Uint8Array(n);
+  if (at !== 0) poolAt += room;
+  for (let i = 0; i < n; i++) b[i] = s.charCodeAt(i);
+  return new Ascii(at, n, b);
+}
+// Keys, punctuation, protocol chains, option heads. Pages the pool never reaches are never touched.
+const POOL = new Uint8Array(1 << 22);
+const POOL_DV = new DataView(POOL.buffer);
+let poolAt = 4;
 
 /** A growing byte buffer; `take()` hands the bytes over and starts a new buffer. */
 export class ByteOut {
@@ -35,6 +63,7 @@ export class ByteOut {
   private dv!: DataView;
   private at = 0;
   private readonly l32 = pairTable();
+  private readonly simd = hexSimd();
   constructor(private size = 1 << 20) {
     this.alloc(size);
   }
@@ -63,14 +92,29 @@ export class ByteOut {
     if (this.at >= this.buf.length) this.grow(1);
     this.buf[this.at++] = c;
   }
-  /** Constant ASCII bytes (see `ascii()`). */
-  raw(b: Uint8Array): void {
+  /** Constant ASCII text made by `ascii()`. */
+  raw(c: Ascii): void {
+    const n = c.n;
+    if (this.at + n + 4 > this.buf.length) this.grow(n + 4);
+    const at = this.at;
+    const from = c.at;
+    if (from !== 0) {
+      // Four bytes per step; the up to three padding bytes past the end are overwritten by what follows.
+      const dv = this.dv;
+      for (let i = 0; i < n; i += 4) dv.setUint32(at + i, POOL_DV.getUint32(from + i, true), true);
+    } else {
+      const buf = this.buf;
+      const b = c.u8;
+      for (let i = 0; i < n; i++) buf[at + i] = b[i];
+    }
+    this.at = at + n;
+  }
+  /** Any bytes, copied as they are. */
+  bytes(b: Uint8Array): void {
     const n = b.length;
     if (this.at + n > this.buf.length) this.grow(n);
-    const buf = this.buf;
-    const at = this.at;
-    for (let i = 0; i < n; i++) buf[at + i] = b[i];
-    this.at = at + n;
+    this.buf.set(b, this.at);
+    this.at += n;
   }
   /** An ASCII string (callers guarantee it: fmt.ts escapes the rest). */
   str(s: string): void {
@@ -99,7 +143,7 @@ export class ByteOut {
       this.byte(48 + v);
       return;
     }
-    if (v > 0x7fffffff || v !== Math.floor(v)) {
+    if (v > 0xffffffff || v !== Math.floor(v)) {
       this.str(String(v));
       return;
     }
@@ -109,13 +153,22 @@ export class ByteOut {
     const buf = this.buf;
     let at = this.at + n;
     this.at = at;
-    let x = v | 0;
+    let x = v >>> 0;
     while (x >= 10) {
-      const q = (x / 10) | 0;
+      const q = (x / 10) >>> 0;
       buf[--at] = 48 + (x - q * 10);
       x = q;
     }
     buf[--at] = 48 + x;
+  }
+  /** The bytes already written at [from, to) once more (a short run: digits written before). */
+  again(from: number, to: number): void {
+    const n = to - from;
+    if (this.at + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    const at = this.at;
+    for (let i = 0; i < n; i++) buf[at + i] = buf[from + i];
+    this.at = at + n;
   }
   /** Exactly `n` decimal digits of a non-negative integer below 2^31 (leading zeros kept). */
   fixed(v: number, n: number): void {
@@ -132,7 +185,7 @@ export class ByteOut {
   }
   /** Any number as JSON would write it. */
   num(v: number): void {
-    if (v >= 0 && v <= 0x7fffffff && v === Math.floor(v)) this.uint(v);
+    if (v >= 0 && v <= 0xffffffff && v === Math.floor(v)) this.uint(v);
     else this.str(Number.isFinite(v) ? String(v) : 'null');
   }
   /** The source of the last `hex()` call and a DataView over it (frames of a batch share one chunk). */
@@ -145,6 +198,14 @@ export class ByteOut {
   hex(u8: Uint8Array, start: number, end: number): void {
     const n = (end - start) * 2;
     if (this.at + n > this.buf.length) this.grow(n);
+    // Long spans (payloads) through WebAssembly SIMD (hex-simd.ts); short ones cost less here than
+    // the two copies in and out of the module's memory.
+    const simd = this.simd;
+    if (simd !== undefined && n >= SIMD_FROM && n <= 2 * HEX_SIMD_MAX) {
+      simd(u8, start, end, this.buf, this.at);
+      this.at += n;
+      return;
+    }
     let src = this.srcDv;
     if (this.srcU8 !== u8 || src === undefined) {
       src = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);

@@ -13,10 +13,10 @@ import type { Bytes } from '../core/bytes.js';
 import type { TlvSpec } from '../core/options.js';
 import type { OptionHandler } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
-import { ascii, type ByteOut } from './out.js';
+import { type Ascii, ascii, type ByteOut } from './out.js';
 
 /** `{"kind":K,"name":"N"` per kind (then `}` for one-byte kinds, `,"length":` for the rest). */
-type Prefix = Uint8Array;
+type Prefix = Ascii;
 const UNRESOLVED = Symbol('unresolved');
 const K_LENGTH = ascii(',"length":');
 const K_DATA = ascii(',"data":"');
@@ -24,6 +24,10 @@ const K_DATA = ascii(',"data":"');
 export class TlvJson {
   private readonly prefix: (Prefix | undefined)[] = new Array(256).fill(undefined);
   private readonly handlers: (OptionHandler<any> | undefined | typeof UNRESOLVED)[] = new Array(256).fill(UNRESOLVED);
+  /** 1 for one-byte kinds (spec.single as a table: a Set probe per option was measurable). */
+  private readonly single = new Uint8Array(256);
+  /** Per kind, the `,"key":` bytes of the handler's keys by position (the same keys every time). */
+  private readonly keys: ({ k: string; b: Ascii }[] | undefined)[] = new Array(256).fill(undefined);
 
   constructor(
     private readonly spec: TlvSpec,
@@ -34,7 +38,9 @@ export class TlvJson {
       readonly value: (o: ByteOut, v: unknown) => void;
       readonly absent: (v: unknown) => boolean;
     },
-  ) {}
+  ) {
+    for (const k of spec.single) if (k >= 0 && k < 256) this.single[k] = 1;
+  }
 
   private handler(kind: number): OptionHandler<any> | undefined {
     let h = this.handlers[kind];
@@ -65,7 +71,7 @@ export class TlvJson {
       const kind = u8[p];
       if (!first) o.byte(44);
       first = false;
-      if (spec.single.has(kind)) {
+      if (this.single[kind] === 1) {
         o.raw(this.head(kind, true));
         o.byte(125);
         p += 1;
@@ -93,15 +99,18 @@ export class TlvJson {
         } catch {
           return false;
         }
+        const keys = (this.keys[kind] ??= []);
+        let i = 0;
         for (const k in v) {
           // decodeTlv copies these onto {kind, name, length}: a key that is one of those, or an
           // integer-like key (sorted first by JS), would change the text: the generic path writes it.
           if (k === 'kind' || k === 'name' || k === 'length' || k.charCodeAt(0) <= 57) return false;
           const x = v[k];
           if (this.json.absent(x)) continue;
-          o.byte(44);
-          o.str(this.json.str(k));
-          o.byte(58);
+          let kb = keys[i];
+          if (kb === undefined || kb.k !== k) keys[i] = kb = { k, b: ascii(`,${this.json.str(k)}:`) };
+          i++;
+          o.raw(kb.b);
           this.json.value(o, x);
         }
       }

@@ -1,10 +1,12 @@
 /**
  * The parallel engines, `pipeline` and `server` (PyPCAPKit's multiprocessing strategies), on
- * worker_threads. The main thread frames records (cheap: src/capture/read.ts) and posts batches of
- * raw record bytes, transferred, to workers; each worker dissects AND encodes the report records
- * (the same emitters as the default engine, so NDJSON is byte-for-byte the same) and posts bytes
- * back; the main thread writes them in frame order. The main thread also takes a share of the
- * batches when every worker is busy, so all cores work.
+ * worker_threads. The main thread frames records (cheap: src/capture/read.ts) and packs batches of
+ * raw record bytes into a worker's shared slot; the worker dissects AND encodes the report records
+ * (the same emitters as the default engine, so NDJSON is byte-for-byte the same) straight into the
+ * slot's output; the main thread hands those bytes to the sink in frame order, uncopied, and the
+ * slot takes a new job only once the sink has written them (`EncodedBatch.keep`). The main thread
+ * also encodes a share of the batches itself, from the read buffer, whenever every worker has two
+ * queued, so both cores stay busy.
  *
  * Routes, cheapest correct one first:
  * - report (ndjson/json) with no stage, no verbose/store/strict, the built-in registry, a plain

@@ -3,6 +3,7 @@
  * backpressure), close in `finally` so a document is always terminated (PyPCAPKit #55). They live in
  * a registry value users extend: `defaultDumpers.with(csv)`, then `-f csv` or `-o out.csv` finds it.
  */
+import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import { closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { basename, dirname, resolve, sep } from 'node:path';
@@ -15,8 +16,12 @@ import type { WarningCode } from '../core/warnings.js';
 
 /** Where a report goes: a file, stdout, or any Node Writable. */
 export interface Sink {
-  /** Resolves when the consumer is ready for more (backpressure); rejects on I/O errors (EPIPE…). */
-  write(chunk: string | Uint8Array): void | Promise<void>;
+  /**
+   * Resolves when the consumer is ready for more (backpressure); rejects on I/O errors (EPIPE…).
+   * `written`, when given, is called once the chunk's memory is no longer needed (written out,
+   * failed, or the sink closed), so the caller can reuse it (a parallel engine's shared slots).
+   */
+  write(chunk: string | Uint8Array, written?: () => void): void | Promise<void>;
   /** Flush and close (stdout is flushed, not closed). */
   end(): Promise<void>;
   readonly isTTY: boolean;
@@ -72,6 +77,13 @@ export interface EncodedBatch {
   readonly numbers: Float64Array;
   readonly records: Uint8Array;
   readonly offsets: Uint32Array;
+  /**
+   * Set when `records` is borrowed memory (a worker's shared output slot, reused for a later batch):
+   * it stays valid until the next batch is asked for. A dumper that hands the bytes on beyond that
+   * (to the sink, which writes them later) calls `keep()` and the function it returns once they
+   * are written (`Sink.write`'s `written`).
+   */
+  readonly keep?: () => () => void;
 }
 
 /** Record encodings a worker can produce (the built-in JSON emitters of src/dump/fmt.ts). */
@@ -126,8 +138,13 @@ export function createDumpers(list: readonly DumperFactory[]): DumperRegistry {
   });
 }
 
-/** A sink over a Node Writable with backpressure; errors (EPIPE) reject the next write. */
-export function streamSink(ws: Writable, opts: { path?: string; close?: boolean } = {}): Sink {
+/**
+ * A sink over a Node Writable with backpressure; errors (EPIPE) reject the next write. `lends`: the
+ * stream is done with a chunk's memory once its write callback runs (file streams, stdout), so
+ * borrowed chunks (`Sink.write`'s `written`) go to it uncopied; other streams may keep chunks past
+ * the callback (a PassThrough buffers them for its reader), so borrowed chunks are copied for them.
+ */
+export function streamSink(ws: Writable, opts: { path?: string; close?: boolean; lends?: boolean } = {}): Sink {
   let error: Error | undefined;
   ws.on('error', (e) => {
     error ??= e;
@@ -135,12 +152,24 @@ export function streamSink(ws: Writable, opts: { path?: string; close?: boolean 
   const check = () => {
     if (error !== undefined) throw ioError(error, opts.path);
   };
+  const write = (chunk: string | Uint8Array): void | Promise<void> => {
+    check();
+    if (ws.write(chunk)) return;
+    return waitDrain(ws).then(check);
+  };
   return {
     isTTY: (ws as { isTTY?: boolean }).isTTY === true,
     path: opts.path,
-    write(chunk) {
-      check();
-      if (ws.write(chunk)) return;
+    write(chunk, written) {
+      if (written === undefined) return write(chunk);
+      if (error !== undefined || opts.lends !== true) {
+        const copy = typeof chunk === 'string' ? chunk : Buffer.from(chunk);
+        written();
+        return write(copy);
+      }
+      // Writable calls back once the chunk is written, or with an error when the stream fails or is
+      // destroyed with it still queued: the memory is free either way.
+      if (ws.write(chunk, () => written())) return;
       return waitDrain(ws).then(check);
     },
     async end() {
@@ -207,7 +236,7 @@ export function fileSink(path: string, opts: { exclusive?: boolean } = {}): Sink
   }
   try {
     const ws = createWriteStream(path, { fd, highWaterMark: 8 << 20 });
-    return streamSink(ws, { path });
+    return streamSink(ws, { path, lends: true });
   } catch (e) {
     closeSync(fd);
     throw e;
@@ -216,7 +245,7 @@ export function fileSink(path: string, opts: { exclusive?: boolean } = {}): Sink
 
 export function stdoutSink(): Sink {
   const out = process.stdout as unknown as Writable;
-  return streamSink(out, { close: false });
+  return streamSink(out, { close: false, lends: true });
 }
 
 /** Block names → safe file names: letters, digits, space, dot, dash, underscore; never a path. */

@@ -147,9 +147,14 @@ function create(): HexSimd | null {
     const h = x.h;
     return (u8, start, end, out, at) => {
       const n = end - start;
-      mem.set(u8.subarray(start, end), IN);
-      h(IN, n, OUT);
-      out.set(mem.subarray(OUT, OUT + 2 * n), at);
+      // Scratch positions at the same address mod 8 as source and destination: V8 copies to or from
+      // shared memory (a parallel engine's worker slots) word by word only when both sides are
+      // equally aligned, else byte by byte (several times slower).
+      const i = IN + ((u8.byteOffset + start) & 7);
+      const o = OUT + ((out.byteOffset + at) & 7);
+      mem.set(u8.subarray(start, end), i);
+      h(i, n, o);
+      out.set(mem.subarray(o, o + 2 * n), at);
     };
   } catch {
     return null;

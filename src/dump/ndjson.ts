@@ -30,8 +30,9 @@ class NdjsonDumper implements Dumper {
     return this.sink.write(out.take());
   }
   writeEncoded(b: EncodedBatch) {
-    // The worker wrote exactly what write() would have: one line per frame.
-    return this.sink.write(b.records.subarray(b.offsets[0], b.offsets[b.count]));
+    // The worker wrote exactly what write() would have: one line per frame. Borrowed records (a
+    // worker's slot) go to the sink as they are, the slot kept until the sink has written them.
+    return this.sink.write(b.records.subarray(b.offsets[0], b.offsets[b.count]), b.keep?.());
   }
   async close() {}
 }

@@ -238,6 +238,19 @@ export class ByteOut {
   reset(mark: number): void {
     this.at = mark;
   }
+  /**
+   * Write from the start of `u8` (a worker's shared output slot) instead of an own buffer; output
+   * that outgrows it moves to an own buffer as usual (`inside(u8)` is then false).
+   */
+  into(u8: Uint8Array): void {
+    this.buf = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.at = 0;
+  }
+  /** Whether everything written since `into(u8)` is in `u8`. */
+  inside(u8: Uint8Array): boolean {
+    return this.buf.buffer === u8.buffer && this.buf.byteOffset === u8.byteOffset;
+  }
   /** The bytes written so far; the next batch gets a fresh buffer (the stream may still hold this one). */
   take(): Buffer {
     const out = this.buf.subarray(0, this.at);

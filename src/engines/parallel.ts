@@ -1,10 +1,12 @@
 /**
  * The parallel engines, `pipeline` and `server` (PyPCAPKit's multiprocessing strategies), on
- * worker_threads. The main thread frames records (cheap: src/capture/read.ts) and posts batches of
- * raw record bytes, transferred, to workers; each worker dissects AND encodes the report records
- * (the same emitters as the default engine, so NDJSON is byte-for-byte the same) and posts bytes
- * back; the main thread writes them in frame order. The main thread also takes a share of the
- * batches when every worker is busy, so all cores work.
+ * worker_threads. The main thread frames records (cheap: src/capture/read.ts) and packs batches of
+ * raw record bytes into a worker's shared slot; the worker dissects AND encodes the report records
+ * (the same emitters as the default engine, so NDJSON is byte-for-byte the same) straight into the
+ * slot's output; the main thread hands those bytes to the sink in frame order, uncopied, and the
+ * slot takes a new job only once the sink has written them (`EncodedBatch.keep`). The main thread
+ * also encodes a share of the batches itself, from the read buffer, whenever every worker has two
+ * queued, so both cores stay busy.
  *
  * Routes, cheapest correct one first:
  * - report (ndjson/json) with no stage, no verbose/store/strict, the built-in registry, a plain
@@ -29,6 +31,7 @@ import { defaultEngine } from './default.js';
 import type { EncodedFrames, EncodedRun, EncodeRequest, Engine, EngineOptions, EngineRun } from './engine.js';
 import {
   createEncoder,
+  type Encoder,
   type Job,
   type JobConfig,
   type JobResult,
@@ -56,6 +59,11 @@ export interface ParallelOptions {
   readonly minBytes?: number;
   /** Captured bytes per job (default 1 MiB). */
   readonly batchBytes?: number;
+  /**
+   * Shared job slots per worker (default 6): jobs queued or answered but not yet written out use
+   * one each; more fall back to buffers of their own, transferred.
+   */
+  readonly slots?: number;
   /** Let the main thread encode batches when all workers are busy (default true). */
   readonly mainShare?: boolean;
   /**
@@ -90,7 +98,7 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
         kept = undefined; // one run at a time owns it
         return k;
       }
-      return new WorkerPool(n, name);
+      return new WorkerPool(n, name, p.slots);
     },
     async put(pool, ok) {
       if (p.keepAlive && ok && pool.usable && kept === undefined) kept = pool;
@@ -180,7 +188,15 @@ interface RunConfig {
 
 function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunConfig): EncodedRun {
   // Records are copied out of each chunk before the next is asked for: read buffers can be reused.
-  const reader = readCapture(path, { handlers: o.registry, ...o.read, signal: o.signal, reuseBuffers: true });
+  // Read chunks of a batch each: a batch never spans two reads (see below), so smaller chunks
+  // would mean more, smaller jobs (each a message, a wake-up and a sink write).
+  const reader = readCapture(path, {
+    handlers: o.registry,
+    chunkSize: Math.max(rc.batchBytes, 1 << 16),
+    ...o.read,
+    signal: o.signal,
+    reuseBuffers: true,
+  });
   const limit = o.limit ?? Number.POSITIVE_INFINITY;
   const cfg: JobConfig = {
     stopAt: o.stopAt,
@@ -195,32 +211,45 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     const pool = rc.pools.get();
     const key = JSON.stringify(cfg);
     let ok = false;
-    let local: ((j: Job) => JobResult) | undefined;
+    let local: Encoder | undefined;
     // Jobs in frame order: the FIFO is answered front to back whatever order workers finish in.
     const fifo: Entry[] = [];
-    const maxAhead = rc.workers * 2 + 2;
+    const maxAhead = rc.workers * 8 + 8;
+    const split = rc.batchBytes + (rc.batchBytes >> 1);
     let seq = 0;
     let n = 0;
     let pending: RawFrame[] = [];
     let pendingBytes = 0;
     let pcapng = false;
     let infoKnown = false;
+    // The main thread's output buffers, reused once the sink has written them (as worker slots
+    // are): fresh multi-megabyte buffers per batch cost page faults and external-memory GCs.
+    const outputs: Uint8Array[] = [];
+    // A batch of up to 1.5 × batchBytes encodes to about 4.5 × batchBytes of NDJSON with bytes.
+    const localOut = Math.max(1 << 16, rc.batchBytes * 8);
+    const leases = new Leases(pool, outputs);
+    const copySlots = enc.encoding !== 'ndjson';
 
     const dispatch = () => {
-      // Every worker has a job queued: the main thread does this one itself.
-      const mine = rc.mainShare && pool.minLoad >= 2;
-      let target: Target | undefined;
-      const { job, meta } = pack(seq++, pending, pcapng, cfg, key, (bytes, frames) => {
-        target = mine ? undefined : pool.acquire(bytes, frames);
-        if (target !== undefined) return { u8: target.input, m: target.meta, slot: target.slot };
-        return { u8: new Uint8Array(bytes), m: new Float64Array(frames * META), slot: undefined };
-      });
+      if (rc.mainShare && pool.minLoad >= 2) {
+        // Every worker has a job queued: the main thread encodes this one itself, from the read
+        // buffer (nothing packed or copied).
+        local ??= createEncoder(cfg);
+        const buf = outputs.pop() ?? new Uint8Array(localOut);
+        const r = local.frames(pending, pcapng, buf);
+        if (r.out !== undefined) outputs.push(buf); // did not fit: the records have a buffer of their own
+        fifo.push(entry(jobMeta(pending), Promise.resolve(r), undefined, r.out === undefined ? buf : undefined));
+      } else {
+        let target: Target | undefined;
+        const { job, meta } = pack(seq++, pending, pcapng, cfg, key, (bytes, frames) => {
+          target = pool.acquire(bytes, frames);
+          if (target !== undefined) return { u8: target.input, m: target.meta, slot: target.slot };
+          return { u8: new Uint8Array(bytes), m: new Float64Array(frames * META), slot: undefined };
+        });
+        fifo.push(entry(meta, pool.submit(job, target), target, undefined));
+      }
       pending = [];
       pendingBytes = 0;
-      if (mine) {
-        local ??= createEncoder(cfg);
-        fifo.push(entry(meta, Promise.resolve(local(job)), undefined));
-      } else fifo.push(entry(meta, pool.submit(job, target), target));
     };
     try {
       for await (const raws of reader.batches()) {
@@ -233,21 +262,32 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
           const r = raws[i];
           pending.push(r);
           pendingBytes += r.end - r.start + 16;
-          if (pendingBytes >= rc.batchBytes) dispatch();
+          // A read chunk is a batch; split only chunks well over (a caller's larger chunkSize).
+          if (pendingBytes >= split) dispatch();
         }
         // Never carry frames over to the next read: they would keep this chunk's buffer alive across
         // an await, into the old generation, and the main thread then spends its time in full GCs.
         if (pending.length > 0) dispatch();
         n += take;
         if (n >= limit) break;
-        while (fifo.length >= maxAhead) yield finish(fifo.shift()!, pool);
+        while (fifo.length >= maxAhead) {
+          yield await finish(fifo.shift()!, pool, leases, copySlots);
+          leases.drop();
+        }
         // Hand back whatever is already done without waiting.
-        while (fifo.length > 0 && fifo[0].done) yield finish(fifo.shift()!, pool);
+        while (fifo.length > 0 && fifo[0].done) {
+          yield await finish(fifo.shift()!, pool, leases, copySlots);
+          leases.drop();
+        }
       }
       if (pending.length > 0) dispatch();
-      while (fifo.length > 0) yield finish(fifo.shift()!, pool);
+      while (fifo.length > 0) {
+        yield await finish(fifo.shift()!, pool, leases, copySlots);
+        leases.drop();
+      }
       ok = true;
     } finally {
+      leases.drop();
       for (const f of fifo) f.result.catch(() => {});
       await rc.pools.put(pool, ok);
     }
@@ -263,21 +303,84 @@ interface JobMeta {
   readonly wireBytes: number;
 }
 
-async function finish(x: Entry, pool: WorkerPool): Promise<EncodedFrames> {
+function jobMeta(raws: readonly RawFrame[]): JobMeta {
+  const numbers = new Float64Array(raws.length);
+  let capBytes = 0;
+  let wireBytes = 0;
+  for (let i = 0; i < raws.length; i++) {
+    const r = raws[i];
+    numbers[i] = r.n;
+    capBytes += r.end - r.start;
+    wireBytes += r.origLen;
+  }
+  return { numbers, capBytes, wireBytes };
+}
+
+/**
+ * The buffer of the batch last handed out (a worker's slot or the main thread's output buffer):
+ * free again when the next batch is asked for (or the run ends), or later, once every writer that
+ * kept its bytes (`EncodedBatch.keep`) has written them.
+ */
+class Leases {
+  private unref: (() => void) | undefined;
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly outputs: Uint8Array[],
+  ) {}
+  /** Lend the entry's buffer with the next batch; returns the batch's `keep`. */
+  lend(x: Entry): () => () => void {
+    let refs = 1; // the generator's, until drop()
+    const { pool, outputs } = this;
+    const unref = () => {
+      if (--refs > 0) return;
+      if (x.target !== undefined) pool.release(x.target);
+      else outputs.push(x.local!);
+    };
+    this.unref = unref;
+    return () => {
+      refs++;
+      let once = false;
+      return () => {
+        if (!once) {
+          once = true;
+          unref();
+        }
+      };
+    };
+  }
+  /** The generator is done with the last batch. */
+  drop(): void {
+    const u = this.unref;
+    this.unref = undefined;
+    u?.();
+  }
+}
+
+async function finish(x: Entry, pool: WorkerPool, leases: Leases, copySlots: boolean): Promise<EncodedFrames> {
   const r = await x.result;
   let records: Uint8Array;
-  if (r.slot !== undefined && x.target !== undefined) {
-    // Copy out of the worker's slot (young-generation garbage once written, like the default
-    // engine's buffers) and free the slot for the next job.
-    records = Buffer.allocUnsafe(r.outLen);
+  let keep: (() => () => void) | undefined;
+  if (r.out === undefined && x.target !== undefined && copySlots) {
+    // JSON: the dumper copies each record into its own buffer, which from shared memory V8 does
+    // byte by byte at unequal alignment; one aligned bulk copy out of the slot costs far less.
+    records = Buffer.allocUnsafeSlow(r.outLen);
     records.set(pool.output(x.target).subarray(0, r.outLen));
-  } else records = new Uint8Array(r.out!, r.outStart, r.outLen);
-  if (x.target !== undefined) pool.release(x.target);
+    pool.release(x.target);
+  } else if (r.out === undefined) {
+    // The records are in the worker's slot (or the main thread's output buffer) and go to the sink
+    // from there; the buffer is free again once they are written (nothing copied on this thread).
+    records = (x.target !== undefined ? pool.output(x.target) : x.local!).subarray(0, r.outLen);
+    keep = leases.lend(x);
+  } else {
+    records = new Uint8Array(r.out, r.outStart, r.outLen);
+    if (x.target !== undefined) pool.release(x.target);
+  }
   return {
     count: x.job.numbers.length,
     numbers: x.job.numbers,
     records,
     offsets: r.offsets,
+    keep,
     capBytes: x.job.capBytes,
     wireBytes: x.job.wireBytes,
     issues: r.issues,
@@ -287,13 +390,20 @@ async function finish(x: Entry, pool: WorkerPool): Promise<EncodedFrames> {
 interface Entry {
   readonly job: JobMeta;
   readonly result: Promise<JobResult>;
-  /** The worker slot holding the job's data, released once the result is read. */
+  /** The worker slot holding the job's data, released once its records are written. */
   readonly target: Target | undefined;
+  /** The main thread's output buffer holding the records (its own jobs), likewise. */
+  readonly local: Uint8Array | undefined;
   done: boolean;
 }
 
-function entry(job: JobMeta, result: Promise<JobResult>, target: Target | undefined): Entry {
-  const e: Entry = { job, result, target, done: false };
+function entry(
+  job: JobMeta,
+  result: Promise<JobResult>,
+  target: Target | undefined,
+  local: Uint8Array | undefined,
+): Entry {
+  const e: Entry = { job, result, target, local, done: false };
   result.then(
     () => {
       e.done = true;
@@ -331,7 +441,7 @@ function pack(
       j++;
     }
     spans.push(i, j, from, to);
-    total += to - from;
+    total += to - from + 7; // + alignment padding
     i = j;
   }
   const { u8, m, slot } = alloc(total, count);
@@ -345,7 +455,11 @@ function pack(
     const i1 = spans[s + 1];
     const from = spans[s + 2];
     const to = spans[s + 3];
-    u8.set(raws[i0].bytes.u8.subarray(from, to), at);
+    const src = raws[i0].bytes.u8;
+    // Start the span at the source's address mod 8: V8 copies into shared memory word by word only
+    // when both sides are equally aligned, else byte by byte (about ten times slower).
+    at += (src.byteOffset + from - at) & 7;
+    u8.set(src.subarray(from, to), at);
     const shift = at - from;
     for (let i = i0; i < i1; i++) {
       const r = raws[i];

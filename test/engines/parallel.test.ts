@@ -6,10 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../../bench/generate.js';
@@ -205,6 +214,71 @@ describe('parallel engines', () => {
     await noLiveWorkers();
   });
 
+  test('a slow FIFO reader: no slot is reused before the file sink has written its bytes (2 slots)', {
+    skip: process.platform === 'win32',
+  }, async (t) => {
+    // Records go to a file sink straight from the worker's shared slot (or the main thread's output
+    // buffer); the buffer may take the next job only once the write has completed. Writes into a
+    // FIFO whose reader is slow stay queued a long while: a buffer reused early shows as different bytes.
+    const fifo = join(dir, 'out.fifo');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) {
+      t.skip('no mkfifo');
+      return;
+    }
+    const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, batchBytes: 16384, workers: 1, slots: 2 });
+    const want = await report(big, 'default', 'ndjson', { limit: 6000 });
+    const parts: Buffer[] = [];
+    const rs = createReadStream(fifo, { highWaterMark: 1 << 16 });
+    const reader = (async () => {
+      for await (const c of rs) {
+        parts.push(c as Buffer);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    await extract(big, { engine: eng, format: 'ndjson', output: fifo, limit: 6000 }).run();
+    await reader;
+    assert.ok(parts.length > 20, `${parts.length} reads`);
+    assert.ok(Buffer.concat(parts).equals(want), 'FIFO: parallel NDJSON differs from default');
+    await noLiveWorkers();
+  });
+
+  test('user streams get copies: a slow Writable, and a PassThrough read only at the end', async () => {
+    // A Writable may keep a chunk past its write callback (a PassThrough buffers it for the
+    // reader), so borrowed records are copied for user streams; the bytes are read late here.
+    const slow = (ac?: AbortController) => {
+      const parts: Buffer[] = [];
+      let chunks = 0;
+      const w = new Writable({
+        highWaterMark: 1 << 30,
+        write(chunk: Buffer, _enc, cb) {
+          if (++chunks === 10) ac?.abort();
+          setTimeout(() => {
+            parts.push(Buffer.from(chunk));
+            cb();
+          }, 2);
+        },
+      });
+      return Object.assign(w, { bytes: () => Buffer.concat(parts), chunks: () => chunks });
+    };
+    const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, batchBytes: 16384, workers: 1, slots: 2 });
+    const want = await report(big, 'default', 'ndjson', { limit: 6000 });
+    const out = slow();
+    await extract(big, { engine: eng, format: 'ndjson', output: out, limit: 6000 }).run();
+    assert.ok(out.chunks() > 50, `${out.chunks()} writes`);
+    assert.ok(out.bytes().equals(want), 'slow stream: parallel NDJSON differs from default');
+    const pt = new PassThrough({ highWaterMark: 1 << 30 });
+    await extract(big, { engine: eng, format: 'ndjson', output: pt, limit: 6000 }).run();
+    pt.end();
+    const got: Buffer[] = [];
+    for await (const c of pt) got.push(c as Buffer);
+    assert.ok(Buffer.concat(got).equals(want), 'PassThrough: parallel NDJSON differs from default');
+    // Aborted with writes still queued: rejects, every worker ends, nothing hangs.
+    const ac = new AbortController();
+    const x = extract(big, { engine: eng, format: 'ndjson', output: slow(ac), signal: ac.signal });
+    await assert.rejects(x.run(), (e: Error & { code?: string }) => e.code === 'ERR_ABORTED');
+    await noLiveWorkers();
+  });
+
   test('an output error (EPIPE) terminates the workers and surfaces', async () => {
     const eng = createParallelEngine({ strategy: 'server', minBytes: 0, batchBytes: 4096, workers: 2 });
     const x = extract(big, { engine: eng, format: 'ndjson', output: collector(50_000) });
@@ -278,7 +352,7 @@ describe('parallel engines', () => {
         import { extract } from ${JSON.stringify(`${DIST}/api/extract.js`)};
         import { createParallelEngine } from ${JSON.stringify(`${DIST}/engines/parallel.js`)};
         import { workerCounts } from ${JSON.stringify(`${DIST}/engines/parallel/pool.js`)};
-        import { Writable } from 'node:stream';
+        import { PassThrough, Writable } from 'node:stream';
         const sink = () => { const parts = []; const w = new Writable({ write(c, _e, cb) { parts.push(Buffer.from(c)); cb(); } }); w.bytes = () => Buffer.concat(parts); return w; };
         const a = sink(), b = sink();
         await extract(${JSON.stringify(big)}, { format: 'ndjson', output: a, limit: 4000 }).run();

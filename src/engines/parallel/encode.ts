@@ -52,7 +52,7 @@ export interface Job {
 
 export interface JobResult {
   readonly seq: number;
-  /** Set when the records were copied into the job's slot (`slots[slot].out`, `outLen` bytes). */
+  /** Set when the records were written into the job's slot (`slots[slot].out`, `outLen` bytes). */
   readonly slot: number | undefined;
   /** Otherwise the records themselves (transferred). */
   readonly out: ArrayBuffer | undefined;
@@ -82,6 +82,15 @@ export const SLOT_OUT = 16 << 20;
 export type JobExtras = readonly (readonly [number, readonly string[] | undefined, PacketOptions | undefined])[];
 
 /**
+ * A metadata number as the reader made it: a small integer (Smi) when it is one. Float64Array
+ * reads are doubles; frames carrying doubles sent the emitters' arithmetic (timestamp digits,
+ * lengths) down double paths, twice as slow in writeEpoch.
+ */
+function int(v: number): number {
+  return (v | 0) === v ? v | 0 : v;
+}
+
+/**
  * The records of a job as RawFrames, asked for in index order: row `i` of the metadata table
  * (META slots per record), with its comments and options when the extras list names it.
  */
@@ -97,20 +106,20 @@ export function jobRecords(m: Float64Array, bytes: Bytes, ex: JobExtras | undefi
       xi++;
     }
     return {
-      n: m[k + M_N],
+      n: int(m[k + M_N]),
       bytes,
-      start: m[k + M_START],
-      end: m[k + M_END],
-      origLen: m[k + M_ORIG],
-      tsSec: m[k + M_SEC],
-      tsNsec: m[k + M_NSEC],
+      start: int(m[k + M_START]),
+      end: int(m[k + M_END]),
+      origLen: int(m[k + M_ORIG]),
+      tsSec: int(m[k + M_SEC]),
+      tsNsec: int(m[k + M_NSEC]),
       hasTs: m[k + M_HASTS] === 1,
-      linktype: m[k + M_LINK],
-      iface: m[k + M_IFACE],
-      fcsLen: m[k + M_FCS],
+      linktype: int(m[k + M_LINK]),
+      iface: int(m[k + M_IFACE]),
+      fcsLen: int(m[k + M_FCS]),
       comments,
       opts,
-      section: m[k + M_SECTION],
+      section: int(m[k + M_SECTION]),
     };
   };
 }
@@ -118,7 +127,21 @@ export function jobRecords(m: Float64Array, bytes: Bytes, ex: JobExtras | undefi
 const NL = ascii('\n');
 
 /** A compiled encoder: dissector and formatters built once per thread. */
-export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
+export interface Encoder {
+  /**
+   * A job packed for a worker. With `into` (the job's shared output slot) the records are written
+   * straight there and the result names the slot; a batch that does not fit ends in a buffer of
+   * its own, transferred with the result.
+   */
+  job(job: Job, into?: Uint8Array): JobResult;
+  /**
+   * Frames straight from the reader (the main thread's share: nothing packed or copied), written
+   * into `into` when they fit (`out` undefined in the result) or a buffer of their own.
+   */
+  frames(raws: readonly RawFrame[], pcapng: boolean, into?: Uint8Array): JobResult;
+}
+
+export function createEncoder(cfg: JobConfig): Encoder {
   const dissect = createDissector({
     registry: defaultRegistry,
     stopAt: cfg.stopAt,
@@ -127,29 +150,41 @@ export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
   });
   const fmts: (Formatter | undefined)[] = [undefined, undefined];
   const suffix = cfg.encoding === 'ndjson' ? NL : undefined;
-  const out = new ByteOut(1 << 20);
-  return (job) => {
-    const pi = job.pcapng ? 1 : 0;
-    const fmt = (fmts[pi] ??= new Formatter({ registry: defaultRegistry, pcapng: job.pcapng, bytes: cfg.bytes }));
-    const bytes = new Bytes(new Uint8Array(job.buf!));
-    const m = job.meta!;
-    const n = job.count;
+  // Jobs without a slot write into `own`: `shared` points into the last job's slot, which the
+  // main thread may be writing out or have lent to the next job.
+  let own: ByteOut | undefined;
+  let shared: ByteOut | undefined;
+  const run = (
+    seq: number,
+    slot: number | undefined,
+    n: number,
+    pcapng: boolean,
+    records: (i: number) => RawFrame,
+    into: Uint8Array | undefined,
+  ): JobResult => {
+    let out: ByteOut;
+    if (into === undefined) out = own ??= new ByteOut(1 << 20);
+    else {
+      out = shared ??= new ByteOut(1 << 16);
+      out.into(into);
+    }
+    const pi = pcapng ? 1 : 0;
+    const fmt = (fmts[pi] ??= new Formatter({ registry: defaultRegistry, pcapng, bytes: cfg.bytes }));
     const offsets = new Uint32Array(n + 1);
     const issues: [number, string, string, number][] = [];
-    const ex = job.extras;
-    const records = jobRecords(m, bytes, ex);
     for (let i = 0; i < n; i++) {
-      const raw = records(i);
-      const f = dissect(raw);
+      const f = dissect(records(i));
       offsets[i] = out.length;
       fmt.safeWriteJson(f, out, suffix);
       const iss = f.issues;
       for (let j = 0; j < iss.length; j++) issues.push([i, iss[j].kind, iss[j].code, f.linktype]);
     }
     offsets[n] = out.length;
+    if (into !== undefined && out.inside(into))
+      return { seq, slot, out: undefined, outStart: 0, outLen: out.length, offsets, issues };
     const b = out.take();
     return {
-      seq: job.seq,
+      seq,
       slot: undefined,
       out: b.buffer as ArrayBuffer,
       outStart: b.byteOffset,
@@ -157,5 +192,17 @@ export function createEncoder(cfg: JobConfig): (job: Job) => JobResult {
       offsets,
       issues,
     };
+  };
+  return {
+    job: (job, into) =>
+      run(
+        job.seq,
+        job.slot,
+        job.count,
+        job.pcapng,
+        jobRecords(job.meta!, new Bytes(new Uint8Array(job.buf!)), job.extras),
+        into,
+      ),
+    frames: (raws, pcapng, into) => run(-1, undefined, raws.length, pcapng, (i) => raws[i], into),
   };
 }

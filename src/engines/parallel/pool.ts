@@ -36,8 +36,11 @@ export interface Target {
   readonly meta: Float64Array;
 }
 
-/** Job slots per worker: at most this many jobs in flight per worker use shared buffers. */
-const SLOTS = 3;
+/**
+ * Job slots per worker: at most this many jobs per worker, queued, running or answered but not yet
+ * written out, use shared buffers (pages are touched only as used: a 1 MiB batch uses about 4 MiB).
+ */
+const SLOTS = 6;
 
 /**
  * The worker script beside this module: compiled `worker.js` from dist/, or, running from source
@@ -65,13 +68,13 @@ export class WorkerPool {
   private failed: unknown;
   private closed = false;
 
-  constructor(n: number, name: string) {
+  constructor(n: number, name: string, slots = SLOTS) {
     for (let i = 0; i < n; i++) {
       const worker = newWorker(`pcapkit-${name}-${i}`);
       live++;
       started++;
       const shared: SlotBuffers[] = [];
-      for (let k = 0; k < SLOTS; k++)
+      for (let k = 0; k < slots; k++)
         shared.push({
           input: new SharedArrayBuffer(SLOT_IN),
           meta: new SharedArrayBuffer(SLOT_FRAMES * META * 8),

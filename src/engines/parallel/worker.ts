@@ -1,14 +1,14 @@
 /**
  * A parallel engine's worker: jobs in (record bytes in this worker's shared slot, or a fresh
- * buffer), encoded report records out (copied into the slot, or transferred when they do not fit).
+ * buffer), encoded report records out (written into the slot, or transferred when they do not fit).
  * Any exception is posted back as an error so the run fails loudly, never hangs.
  */
 import { parentPort } from 'node:worker_threads';
-import { createEncoder, type Job, type JobResult, type SlotBuffers } from './encode.js';
+import { createEncoder, type Encoder, type Job, type SlotBuffers } from './encode.js';
 import { type StreamEnd, type StreamIn, type StreamOut, streamMessage } from './streams.js';
 
 const port = parentPort!;
-const encoders = new Map<string, (j: Job) => JobResult>();
+const encoders = new Map<string, Encoder>();
 let slots: { input: SharedArrayBuffer; meta: Float64Array; out: Uint8Array }[] = [];
 
 port.on('message', (msg: Job | StreamIn | StreamOut | StreamEnd | { slots: readonly SlotBuffers[] }) => {
@@ -37,11 +37,12 @@ port.on('message', (msg: Job | StreamIn | StreamOut | StreamEnd | { slots: reado
       encoders.set(job.key, encode);
     }
     const slot = job.slot === undefined ? undefined : slots[job.slot];
-    const r = encode(slot === undefined ? job : { ...job, buf: slot.input, meta: slot.meta });
-    if (slot !== undefined && r.outLen <= slot.out.length) {
-      slot.out.set(new Uint8Array(r.out!, r.outStart, r.outLen));
-      port.postMessage({ ...r, out: undefined, outStart: 0, slot: job.slot }, [r.offsets.buffer as ArrayBuffer]);
-    } else port.postMessage(r, [r.out!, r.offsets.buffer as ArrayBuffer]);
+    // Records go straight into the slot's output buffer (nothing copied); only a batch too big for
+    // it comes back in a transferred buffer of its own.
+    const r = slot === undefined ? encode.job(job) : encode.job({ ...job, buf: slot.input, meta: slot.meta }, slot.out);
+    const t = [r.offsets.buffer as ArrayBuffer];
+    if (r.out !== undefined) t.push(r.out);
+    port.postMessage(r, t);
   } catch (e) {
     port.postMessage({ seq: job.seq, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }

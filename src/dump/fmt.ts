@@ -20,8 +20,9 @@ import { epochString, type Frame, type Layer, type RawFrame } from '../core/fram
 import type { Issue } from '../core/issue.js';
 import type { Protocol } from '../core/protocol.js';
 import type { Registry } from '../core/registry.js';
+import { IPV4_ROOM, IPV6_ROOM, MAC_ROOM, macOk, writeIpv4, writeIpv6, writeMac } from './addr-json.js';
 import type { DumpContext } from './dumper.js';
-import { type Ascii, ascii, ByteOut } from './out.js';
+import { type Ascii, ascii, ByteOut, putAscii } from './out.js';
 import { TlvJson } from './tlv-json.js';
 
 const K_NUMBER = ascii('{"number":');
@@ -343,7 +344,7 @@ const NUM_WIDTH: Readonly<Record<string, number>> = { u8: 3, u16: 5, u24: 8, u32
 function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | undefined {
   const entries = Object.entries(header);
   if (entries.length === 0) return { fn: (_f, _u, _b, at) => at, maxLen: 0, source: '' };
-  const P: ((string | undefined)[] | Map<number, string>)[] = [];
+  const P: ((Ascii | undefined)[] | Map<number, Ascii>)[] = [];
   const lines: string[] = [];
   let maxLen = 0;
   entries.forEach(([k, f], i) => {
@@ -353,16 +354,16 @@ function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | 
     let width: number;
     switch (f.kind) {
       case 'ipv4':
-        val = 'at = wq(b, at, ip4(v));';
-        width = 17;
+        val = 'at = A4(b, dv, at, v);';
+        width = IPV4_ROOM;
         break;
       case 'ipv6':
-        val = 'at = wq(b, at, ip6(v));';
-        width = 47;
+        val = 'at = A6(b, dv, at, v);';
+        width = IPV6_ROOM;
         break;
       case 'mac':
-        val = 'at = wq(b, at, mac(v));';
-        width = 19;
+        val = 'if (macOk(v)) at = AM(b, dv, at, v); else at = wq(b, at, mac(v));';
+        width = MAC_ROOM + 30;
         break;
       case 'bytes':
         val = 'at = wh(b, at, u8, v.start, v.end);';
@@ -390,30 +391,34 @@ function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | 
       // Name prefixes in a dense array when the keys are small (EtherTypes, protocol numbers),
       // else a Map: a numeric-keyed object lookup was the slowest step of the Ethernet layer.
       const entries2 = Object.entries(f.names).map(
-        ([n, name]) => [Number(n), `{"name":${asciiJson(name)},"value":`] as const,
+        ([n, name]) => [Number(n), ascii(`{"name":${asciiJson(name)},"value":`)] as const,
       );
       const maxKey = entries2.reduce((m, [n]) => Math.max(m, n), 0);
       let longest = 0;
-      for (const [, t] of entries2) longest = Math.max(longest, t.length);
+      for (const [, t] of entries2) longest = Math.max(longest, t.n);
       if (maxKey < 65536 && entries2.every(([n]) => Number.isInteger(n) && n >= 0)) {
-        const arr: (string | undefined)[] = new Array(maxKey + 1).fill(undefined);
+        const arr: (Ascii | undefined)[] = new Array(maxKey + 1).fill(undefined);
         for (const [n, t] of entries2) arr[n] = t;
         P.push(arr);
-        val = `{ const p = P[${P.length - 1}][v]; if (p !== undefined) at = ws(b, at, p); else { ${unrolled('{"value":')} } ${val} b[at++] = 125; }`;
+        val = `{ const p = P[${P.length - 1}][v]; if (p !== undefined) at = PA(b, dv, at, p); else { ${unrolled('{"value":')} } ${val} b[at++] = 125; }`;
       } else {
         P.push(new Map(entries2));
-        val = `{ const p = P[${P.length - 1}].get(v); if (p !== undefined) at = ws(b, at, p); else { ${unrolled('{"value":')} } ${val} b[at++] = 125; }`;
+        val = `{ const p = P[${P.length - 1}].get(v); if (p !== undefined) at = PA(b, dv, at, p); else { ${unrolled('{"value":')} } ${val} b[at++] = 125; }`;
       }
-      width += longest + 1;
+      // + 3: putAscii's last word store
+      width += longest + 1 + 3;
     }
     maxLen += key.length + width;
     lines.push(`  ${unrolled(key)} { const v = ${acc}; ${val} }`);
   });
   const src = `return function json(f, u8, b, at, dv) {\n${lines.join('\n')}\n  return at;\n}`;
   try {
-    const fn = new Function('ip4', 'ip6', 'mac', 'hq', 'ws', 'wq', 'wn', 'wh', 'P', 'H', src)(
-      ip4,
-      ip6,
+    const fn = new Function('A4', 'A6', 'AM', 'macOk', 'PA', 'mac', 'hq', 'ws', 'wq', 'wn', 'wh', 'P', 'H', src)(
+      writeIpv4,
+      writeIpv6,
+      writeMac,
+      macOk,
+      putAscii,
       mac,
       hexQuoted,
       ws,

@@ -10,7 +10,8 @@ import { HEX_SIMD_MAX, hexSimd } from './hex-simd.js';
 
 // Two ASCII hex digits per byte as one little-endian u16, and four per byte pair as one u32.
 const DIGITS = '0123456789abcdef';
-const L16 = new Uint16Array(256);
+/** Two lower-case hex digits per byte value, as one little-endian u16 (`"0a"` for 10). */
+export const L16 = new Uint16Array(256);
 for (let i = 0; i < 256; i++) L16[i] = DIGITS.charCodeAt(i >>> 4) | (DIGITS.charCodeAt(i & 15) << 8);
 let L32: Uint32Array | undefined;
 function pairTable(): Uint32Array {
@@ -38,6 +39,18 @@ export class Ascii {
     readonly n: number,
     readonly u8: Uint8Array,
   ) {}
+}
+
+/**
+ * Write constant text at `at` through `dv` (a compiled emitter's target) and return the new end; up
+ * to three bytes past the end are written too, so callers reserve `n + 3`.
+ */
+export function putAscii(b: Uint8Array, dv: DataView, at: number, c: Ascii): number {
+  const n = c.n;
+  const from = c.at;
+  if (from !== 0) for (let i = 0; i < n; i += 4) dv.setUint32(at + i, POOL_DV.getUint32(from + i, true), true);
+  else for (let i = 0; i < n; i++) b[at + i] = c.u8[i];
+  return at + n;
 }
 
 /** ASCII text → bytes, for constant pieces compiled once (keys, punctuation). */

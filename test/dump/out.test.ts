@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { ipv4ToString, ipv6ToString, macToString } from '../../src/core/addr.js';
 import { epochString } from '../../src/core/frame.js';
+import { writeIpv4, writeIpv6, writeMac } from '../../src/dump/addr-json.js';
 import { timeText } from '../../src/dump/fmt.js';
 import { hexSimd } from '../../src/dump/hex-simd.js';
 import { ascii, ByteOut } from '../../src/dump/out.js';
@@ -82,6 +84,33 @@ describe('report bytes (dump/out.ts)', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  test('addresses written from numbers are addr.ts text (RFC 5952 for IPv6), quoted', () => {
+    const b = new Uint8Array(64);
+    const dv = new DataView(b.buffer);
+    const text = (end: number) => Buffer.from(b.subarray(3, end)).toString('latin1');
+    // Words biased to zero groups and the IPv4-mapped prefix, where RFC 5952's choices are made.
+    const word = fc.oneof(
+      fc.constant(0),
+      fc.constant(0xffff),
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.nat(0xffff).map((x) => x << 16),
+    );
+    fc.assert(
+      fc.property(fc.tuple(word, word, word, word), fc.boolean(), (a, mapped) => {
+        const v6 = mapped ? [0, 0, 0xffff, a[3]] : a;
+        assert.equal(text(writeIpv6(b, dv, 3, v6)), `"${ipv6ToString(v6)}"`);
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 2 ** 48 - 1 }), (v4, m) => {
+        assert.equal(text(writeIpv4(b, dv, 3, v4)), `"${ipv4ToString(v4)}"`);
+        assert.equal(text(writeMac(b, dv, 3, m)), `"${macToString(m)}"`);
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -206,13 +206,23 @@ export class StreamWalk {
     v.rev = this.index.lastRev;
     v.layer = l;
     v.frame = outer ?? pkt;
-    v.data = l.end > l.hdrEnd ? u8.subarray(l.hdrEnd, l.end) : NO_BYTES; // pure ACKs make no view
+    v.data = l.end > l.hdrEnd ? payloadView(u8, l.hdrEnd, l.end) : NO_BYTES; // pure ACKs make no view
     v.claimed = t.reportedLen - f.hdrLen;
     v.seq = f.seq;
     v.ack = f.ack;
     v.flags = f.flags;
     for (let i = 0; i < this.consumers.length; i++) this.consumers[i].segment?.(v);
   }
+}
+
+/**
+ * u8.subarray(start, end) without the species lookup subarray makes (half its cost, ~40 ns per data
+ * segment): a plain Uint8Array is viewed through its buffer; a Buffer (or other subclass) keeps its
+ * subarray, so the view has the type subarray would give.
+ */
+function payloadView(u8: Uint8Array, start: number, end: number): Uint8Array {
+  if (u8.constructor !== Uint8Array || end > u8.length) return u8.subarray(start, end);
+  return new Uint8Array(u8.buffer, u8.byteOffset + start, end - start);
 }
 
 /** Fill a Transport from a reassembled datagram whose packet starts with `l` (TCP or UDP). */

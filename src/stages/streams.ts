@@ -206,23 +206,34 @@ export class StreamWalk {
     v.rev = this.index.lastRev;
     v.layer = l;
     v.frame = outer ?? pkt;
-    v.data = l.end > l.hdrEnd ? payloadView(u8, l.hdrEnd, l.end) : NO_BYTES; // pure ACKs make no view
+    v.data = l.end > l.hdrEnd ? this.payloadView(u8, l.hdrEnd, l.end) : NO_BYTES; // pure ACKs make no view
     v.claimed = t.reportedLen - f.hdrLen;
     v.seq = f.seq;
     v.ack = f.ack;
     v.flags = f.flags;
     for (let i = 0; i < this.consumers.length; i++) this.consumers[i].segment?.(v);
   }
-}
 
-/**
- * u8.subarray(start, end) without the species lookup subarray makes (half its cost, ~40 ns per data
- * segment): a plain Uint8Array is viewed through its buffer; a Buffer (or other subclass) keeps its
- * subarray, so the view has the type subarray would give.
- */
-function payloadView(u8: Uint8Array, start: number, end: number): Uint8Array {
-  if (u8.constructor !== Uint8Array || end > u8.length) return u8.subarray(start, end);
-  return new Uint8Array(u8.buffer, u8.byteOffset + start, end - start);
+  /** The buffer and offset of the last frame bytes viewed (frames of one read share them). */
+  private viewU8: Uint8Array = NO_BYTES;
+  private viewBuf: ArrayBufferLike = NO_BYTES.buffer;
+  private viewOff = 0;
+
+  /**
+   * u8.subarray(start, end) without subarray's species lookup, and without reading `buffer` and
+   * `byteOffset` per segment (runtime calls in Node 20's V8): a plain Uint8Array is viewed through
+   * its buffer, remembered per batch buffer. A Buffer (or other subclass) and an end past the bytes
+   * keep subarray, so the view's type and bounds are what subarray gives.
+   */
+  private payloadView(u8: Uint8Array, start: number, end: number): Uint8Array {
+    if (u8.constructor !== Uint8Array || end > u8.length) return u8.subarray(start, end);
+    if (u8 !== this.viewU8) {
+      this.viewU8 = u8;
+      this.viewBuf = u8.buffer;
+      this.viewOff = u8.byteOffset;
+    }
+    return new Uint8Array(this.viewBuf, this.viewOff + start, end - start);
+  }
 }
 
 /** Fill a Transport from a reassembled datagram whose packet starts with `l` (TCP or UDP). */

@@ -450,9 +450,27 @@ class Flow {
   }
 }
 
+const ZEROS = ['', '0', '00', '000', '0000', '00000'];
+
 /** Python's str(float) for a capture time: shortest round-trip digits, '.0' for whole seconds. */
 export function pyTimestamp(sec: number, nsec: number): string {
   const v = sec + nsec / 1e9;
+  // Seconds in [2^30, 2^32 - 1) (2004-2106) with a whole number of microseconds: String(v) is
+  // sec.micro with trailing zeros dropped, written here without the float-to-shortest conversion (a
+  // few hundred ns, once per flow label). v is the double nearest that decimal: the decimal lies at
+  // least 64 / (1e6 · 2^23) from any midpoint between doubles (spacing 2^-22 or 2^-21 here), far
+  // more than the 2^-54 nsec / 1e9 can be off. And no other decimal with at most six fraction
+  // digits rounds to v: it lies ≥ 1e-6 from this one, more than the spacing.
+  if (sec >= 0x40000000 && sec < 0xffffffff && nsec > 0 && nsec < 1e9 && nsec % 1000 === 0 && sec % 1 === 0) {
+    let u = nsec / 1000;
+    let w = 6;
+    while (u % 10 === 0) {
+      u /= 10;
+      w--;
+    }
+    const ds = String(u);
+    return `${sec}.${ZEROS[w - ds.length]}${ds}`;
+  }
   const s = String(v);
   return Number.isInteger(v) && !s.includes('e') ? `${s}.0` : s;
 }

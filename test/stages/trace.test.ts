@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { readFramesSync, trace } from '../../src/index.js';
 import { pyTimestamp } from '../../src/stages/trace.js';
 import { corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
@@ -10,6 +11,32 @@ import { framesOf, tcpPacket, udpPacket } from './helpers.js';
 
 const A = { src: '10.0.0.1', dst: '10.0.0.2', sport: 40000, dport: 80 };
 const B = { src: '10.0.0.2', dst: '10.0.0.1', sport: 80, dport: 40000 };
+
+/** The float-to-text reference pyTimestamp's fast path must agree with (Python's str(float)). */
+function floatText(sec: number, nsec: number): string {
+  const v = sec + nsec / 1e9;
+  const s = String(v);
+  return Number.isInteger(v) && !s.includes('e') ? `${s}.0` : s;
+}
+
+test('pyTimestamp: the written microsecond digits equal the shortest float text (edges of the 2^30..2^32 range, ns fractions, whole seconds)', () => {
+  for (const sec of [0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 1_700_000_000]) {
+    for (const nsec of [0, 1000, 999_999_000, 500_000_000, 100_000, 123_456_000, 999_999_999, 1, 7]) {
+      assert.equal(pyTimestamp(sec, nsec), floatText(sec, nsec), `${sec} ${nsec}`);
+    }
+  }
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0x3ff00000, max: 0xffffffff }),
+      fc.oneof(
+        fc.integer({ min: 0, max: 999_999 }).map((u) => u * 1000),
+        fc.integer({ min: 0, max: 999_999_999 }),
+      ),
+      (sec, nsec) => pyTimestamp(sec, nsec) === floatText(sec, nsec),
+    ),
+    { numRuns: 20_000 },
+  );
+});
 
 test('labels as PyPCAPKit: src_port-dst_port-timestamp, Python float text, IPv6 colons as dots', () => {
   assert.equal(pyTimestamp(1795421763, 508080000), '1795421763.50808');

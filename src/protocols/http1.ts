@@ -146,10 +146,13 @@ export function parseStartLine(u8: Uint8Array, p: number, end: number): StartLin
     };
   }
   // request-line = method SP request-target SP HTTP-version  (§3)
+  // The method is 1-32 token characters then SP: find the SP first (one compare per byte; a body
+  // of token characters is rejected after 33), then check the token.
   let q = p;
   const qmax = Math.min(end, p + 33);
-  while (q < qmax && TCHAR[u8[q]]) q++;
-  if (q === p || q - p > 32 || q >= end || u8[q] !== SP) return undefined;
+  while (q < qmax && u8[q] !== SP) q++;
+  if (q === p || q >= qmax) return undefined;
+  for (let i = p; i < q; i++) if (TCHAR[u8[i]] === 0) return undefined;
   const us = q + 1;
   let ue = us;
   while (ue < end && u8[ue] !== SP && u8[ue] !== LF && u8[ue] !== CR) ue++;

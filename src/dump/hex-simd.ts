@@ -53,7 +53,8 @@ const DIGITS = [...'0123456789abcdef'].map((c) => c.charCodeAt(0));
 const LOW = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
 const HIGH = LOW.map((x) => x + 8);
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/** The module; with `shared` pages it imports a shared memory of that size ("e"."m") instead of its own. */
+function moduleBytes(shared?: number): Uint8Array<ArrayBuffer> {
   const [src, n, dst, end, v, hi] = [0, 1, 2, 3, 4, 5];
   const body = [
     ...[0x02, 0x01, 0x7f, 0x02, 0x7b], // locals: 1 × i32, 2 × v128
@@ -117,9 +118,16 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
     ...section(1, [1, 0x60, 3, 0x7f, 0x7f, 0x7f, 0]), // type: (i32 i32 i32) → ()
+    ...(shared === undefined
+      ? []
+      : section(2, [1, ...name('e'), ...name('m'), 2, 0x03, ...leb(shared), ...leb(shared)])), // import shared memory
     ...section(3, [1, 0]), // function 0 has type 0
-    ...section(5, [1, 0x00, ...leb(PAGES)]), // one memory, PAGES pages
-    ...section(7, [2, ...name('m'), 2, 0, ...name('h'), 0, 0]), // exports: memory m, function h
+    ...(shared === undefined
+      ? [
+          ...section(5, [1, 0x00, ...leb(PAGES)]), // one memory, PAGES pages
+          ...section(7, [2, ...name('m'), 2, 0, ...name('h'), 0, 0]), // exports: memory m, function h
+        ]
+      : section(7, [1, ...name('h'), 0, 0])), // export: function h
     ...section(10, [1, ...leb(body.length), ...body]),
   ]);
 }
@@ -158,5 +166,36 @@ function create(): HexSimd | null {
     };
   } catch {
     return null;
+  }
+}
+
+/** `h(src, n, dst)`: 2n hex digits of memory[src, src + n) written at memory[dst…]. */
+export type HexAt = (src: number, n: number, dst: number) => void;
+
+/**
+ * The same function over a shared WebAssembly memory of the caller's (a parallel engine's job slots
+ * live in one, so a worker encodes payload hex in place: no copy in or out of scratch memory, which
+ * for shared memory V8 does word by word at best). Undefined where shared memory or SIMD is missing.
+ */
+export function hexSimdAt(memory: WebAssembly.Memory): HexAt | undefined {
+  try {
+    const pages = memory.buffer.byteLength / 65536;
+    const bytes = moduleBytes(pages);
+    if (!WebAssembly.validate(bytes)) return undefined;
+    const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory } }).exports as { h: HexAt };
+    return x.h;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A shared memory of `bytes` (rounded up to whole pages) for `hexSimdAt`, or undefined where unsupported. */
+export function sharedMemory(bytes: number): WebAssembly.Memory | undefined {
+  try {
+    const pages = Math.ceil(bytes / 65536);
+    const m = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    return hexSimdAt(m) === undefined ? undefined : m;
+  } catch {
+    return undefined;
   }
 }

@@ -6,7 +6,7 @@
  * three times as much (cons-strings to flatten, garbage to collect, a UTF-8 pass at write time).
  */
 import { Buffer } from 'node:buffer';
-import { HEX_SIMD_MAX, hexSimd } from './hex-simd.js';
+import { HEX_SIMD_MAX, type HexAt, hexSimd } from './hex-simd.js';
 
 // Two ASCII hex digits per byte as one little-endian u16, and four per byte pair as one u32.
 const DIGITS = '0123456789abcdef';
@@ -70,6 +70,17 @@ const POOL = new Uint8Array(1 << 22);
 const POOL_DV = new DataView(POOL.buffer);
 let poolAt = 4;
 
+/**
+ * Hex in place: frames read from `src`, whose bytes sit at `srcAt` in a shared WebAssembly memory
+ * whose offset `outAt` is where into()'s buffer starts, and the module function over that memory.
+ */
+export interface InPlace {
+  readonly src: Uint8Array;
+  readonly srcAt: number;
+  readonly outAt: number;
+  readonly h: HexAt;
+}
+
 /** A growing byte buffer; `take()` hands the bytes over and starts a new buffer. */
 export class ByteOut {
   private buf!: Buffer;
@@ -81,6 +92,7 @@ export class ByteOut {
     this.alloc(size);
   }
   private alloc(size: number): void {
+    this.ip = undefined;
     this.buf = Buffer.allocUnsafe(size);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
@@ -210,6 +222,14 @@ export class ByteOut {
    */
   hex(u8: Uint8Array, start: number, end: number): void {
     const n = (end - start) * 2;
+    const ip = this.ip;
+    // In place (a worker's slot): source and output in one shared WebAssembly memory, no copies; the
+    // module writes up to 30 digits past the end, so only with that much room left in the slot.
+    if (ip !== undefined && u8 === ip.src && n >= 32 && this.at + n + 32 <= this.buf.length) {
+      ip.h(ip.srcAt + start, end - start, ip.outAt + this.at);
+      this.at += n;
+      return;
+    }
     if (this.at + n > this.buf.length) this.grow(n);
     // Long spans (payloads) through WebAssembly SIMD (hex-simd.ts); short ones cost less here than
     // the two copies in and out of the module's memory.
@@ -255,11 +275,14 @@ export class ByteOut {
    * Write from the start of `u8` (a worker's shared output slot) instead of an own buffer; output
    * that outgrows it moves to an own buffer as usual (`inside(u8)` is then false).
    */
-  into(u8: Uint8Array): void {
+  into(u8: Uint8Array, place?: InPlace): void {
     this.buf = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
     this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
     this.at = 0;
+    this.ip = place;
   }
+  /** Set by into() when source and slot share a WebAssembly memory; cleared when output leaves the slot. */
+  private ip: InPlace | undefined;
   /** Whether everything written since `into(u8)` is in `u8`. */
   inside(u8: Uint8Array): boolean {
     return this.buf.buffer === u8.buffer && this.buf.byteOffset === u8.byteOffset;

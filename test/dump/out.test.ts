@@ -6,7 +6,7 @@ import { ipv4ToString, ipv6ToString, macToString } from '../../src/core/addr.js'
 import { epochString } from '../../src/core/frame.js';
 import { writeIpv4, writeIpv6, writeMac } from '../../src/dump/addr-json.js';
 import { timeText } from '../../src/dump/fmt.js';
-import { hexSimd } from '../../src/dump/hex-simd.js';
+import { hexSimd, hexSimdAt, sharedMemory } from '../../src/dump/hex-simd.js';
 import { ascii, ByteOut } from '../../src/dump/out.js';
 import { analyse, build, defaultRegistry, ethernet, Formatter, ipv4, tcp } from '../../src/index.js';
 
@@ -111,6 +111,43 @@ describe('report bytes (dump/out.ts)', () => {
         assert.equal(text(writeMac(b, dv, 3, m)), `"${macToString(m)}"`);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  test('hex in place in a shared WebAssembly memory (a worker slot): same text, never past the slot', () => {
+    const SLOT = 4096;
+    const mem = sharedMemory(3 * SLOT)!;
+    assert.ok(mem, 'shared WebAssembly memory missing: workers fall back to copying');
+    const h = hexSimdAt(mem)!;
+    const all = new Uint8Array(mem.buffer);
+    const src = new Uint8Array(mem.buffer, 0, SLOT);
+    const slot = new Uint8Array(mem.buffer, SLOT, SLOT);
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: SLOT, maxLength: SLOT }),
+        fc.array(fc.tuple(fc.nat(SLOT), fc.nat(1200)), { maxLength: 8 }),
+        (data, spans) => {
+          src.set(data);
+          all.fill(0x7e, 2 * SLOT, 3 * SLOT); // what follows the slot
+          const o = new ByteOut();
+          o.into(slot, { src, srcAt: 0, outAt: SLOT, h });
+          let want = '';
+          for (const [s, len] of spans) {
+            const e = Math.min(SLOT, s + len);
+            o.byte(0x2c);
+            o.hex(src, s, e);
+            want += `,${Buffer.from(data.subarray(s, e)).toString('hex')}`;
+          }
+          const inside = o.inside(slot);
+          const got = inside ? Buffer.from(slot.subarray(0, o.length)).toString('latin1') : o.take().toString('latin1');
+          assert.equal(got, want);
+          assert.ok(
+            all.subarray(2 * SLOT, 3 * SLOT).every((x) => x === 0x7e),
+            'nothing written past the slot',
+          );
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

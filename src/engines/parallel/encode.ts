@@ -9,7 +9,7 @@ import { createDissector, type DissectOptions } from '../../core/dissect.js';
 import type { PacketOptions, RawFrame } from '../../core/frame.js';
 import type { RecordEncoding } from '../../dump/dumper.js';
 import { Formatter } from '../../dump/fmt.js';
-import { ascii, ByteOut } from '../../dump/out.js';
+import { ascii, ByteOut, type InPlace } from '../../dump/out.js';
 import { defaultRegistry } from '../../protocols/index.js';
 
 /** Per-frame metadata slots in `Job.meta`. */
@@ -68,9 +68,21 @@ export interface JobResult {
  * allocation on the receiving thread and drove the main thread into a full GC every few batches.
  */
 export interface SlotBuffers {
+  /** Records in at [inputAt, inputAt + SLOT_IN) and encoded records out at [outAt, outAt + SLOT_OUT). */
   readonly input: SharedArrayBuffer;
+  readonly inputAt: number;
   readonly meta: SharedArrayBuffer;
   readonly out: SharedArrayBuffer;
+  readonly outAt: number;
+}
+
+/**
+ * A worker's slots: one shared WebAssembly memory holding every slot's input and output (so payload
+ * hex is made in place, dump/hex-simd.ts), or separate shared buffers where that is unavailable.
+ */
+export interface SlotSet {
+  readonly slots: readonly SlotBuffers[];
+  readonly memory: WebAssembly.Memory | undefined;
 }
 
 /** Slot sizes: records in, frames' metadata, encoded records out. */
@@ -133,7 +145,7 @@ export interface Encoder {
    * straight there and the result names the slot; a batch that does not fit ends in a buffer of
    * its own, transferred with the result.
    */
-  job(job: Job, into?: Uint8Array): JobResult;
+  job(job: Job, into?: Uint8Array, input?: Uint8Array, place?: InPlace): JobResult;
   /**
    * Frames straight from the reader (the main thread's share: nothing packed or copied), written
    * into `into` when they fit (`out` undefined in the result) or a buffer of their own.
@@ -161,12 +173,13 @@ export function createEncoder(cfg: JobConfig): Encoder {
     pcapng: boolean,
     records: (i: number) => RawFrame,
     into: Uint8Array | undefined,
+    place?: InPlace,
   ): JobResult => {
     let out: ByteOut;
     if (into === undefined) out = own ??= new ByteOut(1 << 20);
     else {
       out = shared ??= new ByteOut(1 << 16);
-      out.into(into);
+      out.into(into, place);
     }
     const pi = pcapng ? 1 : 0;
     const fmt = (fmts[pi] ??= new Formatter({ registry: defaultRegistry, pcapng, bytes: cfg.bytes }));
@@ -194,14 +207,15 @@ export function createEncoder(cfg: JobConfig): Encoder {
     };
   };
   return {
-    job: (job, into) =>
+    job: (job, into, input, place) =>
       run(
         job.seq,
         job.slot,
         job.count,
         job.pcapng,
-        jobRecords(job.meta!, new Bytes(new Uint8Array(job.buf!)), job.extras),
+        jobRecords(job.meta!, new Bytes(input ?? new Uint8Array(job.buf!)), job.extras),
         into,
+        place,
       ),
     frames: (raws, pcapng, into) => run(-1, undefined, raws.length, pcapng, (i) => raws[i], into),
   };

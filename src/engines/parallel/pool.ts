@@ -6,7 +6,17 @@
  */
 import { Worker } from 'node:worker_threads';
 import { PcapkitError } from '../../core/errors.js';
-import { type Job, type JobResult, META, SLOT_FRAMES, SLOT_IN, SLOT_OUT, type SlotBuffers } from './encode.js';
+import { sharedMemory } from '../../dump/hex-simd.js';
+import {
+  type Job,
+  type JobResult,
+  META,
+  SLOT_FRAMES,
+  SLOT_IN,
+  SLOT_OUT,
+  type SlotBuffers,
+  type SlotSet,
+} from './encode.js';
 
 let live = 0;
 let started = 0;
@@ -73,21 +83,34 @@ export class WorkerPool {
       const worker = newWorker(`pcapkit-${name}-${i}`);
       live++;
       started++;
+      // Every slot's input and output in one shared WebAssembly memory where possible: the worker then
+      // hex-encodes payloads in place (hex-simd.ts); pages are committed only as they are touched.
+      const memory = sharedMemory(slots * (SLOT_IN + SLOT_OUT));
       const shared: SlotBuffers[] = [];
-      for (let k = 0; k < slots; k++)
-        shared.push({
-          input: new SharedArrayBuffer(SLOT_IN),
-          meta: new SharedArrayBuffer(SLOT_FRAMES * META * 8),
-          out: new SharedArrayBuffer(SLOT_OUT),
-        });
-      worker.postMessage({ slots: shared });
+      for (let k = 0; k < slots; k++) {
+        const meta = new SharedArrayBuffer(SLOT_FRAMES * META * 8);
+        if (memory !== undefined) {
+          const at = k * (SLOT_IN + SLOT_OUT);
+          const b = memory.buffer as unknown as SharedArrayBuffer;
+          shared.push({ input: b, inputAt: at, meta, out: b, outAt: at + SLOT_IN });
+        } else
+          shared.push({
+            input: new SharedArrayBuffer(SLOT_IN),
+            inputAt: 0,
+            meta,
+            out: new SharedArrayBuffer(SLOT_OUT),
+            outAt: 0,
+          });
+      }
+      const set: SlotSet = { slots: shared, memory };
+      worker.postMessage(set);
       const slot: Slot = {
         worker,
         pending: new Map(),
         bufs: shared.map((b) => ({
-          input: new Uint8Array(b.input),
+          input: new Uint8Array(b.input, b.inputAt, SLOT_IN),
           meta: new Float64Array(b.meta),
-          out: new Uint8Array(b.out),
+          out: new Uint8Array(b.out, b.outAt, SLOT_OUT),
         })),
         free: shared.map((_, k) => k),
       };

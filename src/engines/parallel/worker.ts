@@ -4,16 +4,27 @@
  * Any exception is posted back as an error so the run fails loudly, never hangs.
  */
 import { parentPort } from 'node:worker_threads';
-import { createEncoder, type Encoder, type Job, type SlotBuffers } from './encode.js';
+import { hexSimdAt } from '../../dump/hex-simd.js';
+import type { InPlace } from '../../dump/out.js';
+import { createEncoder, type Encoder, type Job, SLOT_IN, SLOT_OUT, type SlotSet } from './encode.js';
 import { type StreamEnd, type StreamIn, type StreamOut, streamMessage } from './streams.js';
 
 const port = parentPort!;
 const encoders = new Map<string, Encoder>();
-let slots: { input: SharedArrayBuffer; meta: Float64Array; out: Uint8Array }[] = [];
+let slots: { input: Uint8Array; meta: Float64Array; out: Uint8Array; place: InPlace | undefined }[] = [];
 
-port.on('message', (msg: Job | StreamIn | StreamOut | StreamEnd | { slots: readonly SlotBuffers[] }) => {
+port.on('message', (msg: Job | StreamIn | StreamOut | StreamEnd | SlotSet) => {
   if ('slots' in msg) {
-    slots = msg.slots.map((s) => ({ input: s.input, meta: new Float64Array(s.meta), out: new Uint8Array(s.out) }));
+    const h = msg.memory === undefined ? undefined : hexSimdAt(msg.memory);
+    slots = msg.slots.map((s) => {
+      const input = new Uint8Array(s.input, s.inputAt, SLOT_IN);
+      return {
+        input,
+        meta: new Float64Array(s.meta),
+        out: new Uint8Array(s.out, s.outAt, SLOT_OUT),
+        place: h === undefined ? undefined : { src: input, srcAt: s.inputAt, outAt: s.outAt, h },
+      };
+    });
     return;
   }
   if ('kind' in msg) {
@@ -39,7 +50,10 @@ port.on('message', (msg: Job | StreamIn | StreamOut | StreamEnd | { slots: reado
     const slot = job.slot === undefined ? undefined : slots[job.slot];
     // Records go straight into the slot's output buffer (nothing copied); only a batch too big for
     // it comes back in a transferred buffer of its own.
-    const r = slot === undefined ? encode.job(job) : encode.job({ ...job, buf: slot.input, meta: slot.meta }, slot.out);
+    const r =
+      slot === undefined
+        ? encode.job(job)
+        : encode.job({ ...job, buf: undefined, meta: slot.meta }, slot.out, slot.input, slot.place);
     const t = [r.offsets.buffer as ArrayBuffer];
     if (r.out !== undefined) t.push(r.out);
     port.postMessage(r, t);

@@ -215,22 +215,33 @@ class FrameColumns {
       const m = c === last ? this.at : COL_CHUNK;
       for (let k = 0; k < m; k++) pos[fl[k]]++;
     }
-    const out: number[][] = new Array(flows);
+    // Counting sort: scattered into one typed array by flow (one cache miss per entry, where a
+    // store through each flow's own array chases its object and then its elements), then each
+    // flow's list copied out in order.
+    const start = new Int32Array(flows + 1);
     for (let id = 0; id < flows; id++) {
-      out[id] = new Array(pos[id]);
-      pos[id] = 0;
+      start[id + 1] = start[id] + pos[id];
+      pos[id] = start[id];
     }
+    const sorted = new Float64Array(start[flows]);
     for (let c = 0; c <= last; c++) {
       const fl = this.flows[c];
       const n = this.ns[c];
       const m = c === last ? this.at : COL_CHUNK;
-      for (let k = 0; k < m; k++) {
-        const id = fl[k];
-        const v = n[k];
+      for (let k = 0; k < m; k++) sorted[pos[fl[k]]++] = n[k];
+    }
+    const out: number[][] = new Array(flows);
+    for (let id = 0; id < flows; id++) {
+      const from = start[id];
+      const len = start[id + 1] - from;
+      const list: number[] = new Array(len);
+      for (let j = 0; j < len; j++) {
+        const v = sorted[from + j];
         // Small integers stay small integers: the lists keep their packed-integer elements instead
         // of each being converted to doubles on its first store (a reallocation per flow).
-        out[id][pos[id]++] = v <= 0x3fffffff ? v | 0 : v;
+        list[j] = v <= 0x3fffffff ? v | 0 : v;
       }
+      out[id] = list;
     }
     return out;
   }

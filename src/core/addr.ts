@@ -22,6 +22,29 @@ export function parseIpv4(s: string): number {
   return v;
 }
 
+/**
+ * RFC 5952 §4.2.2/§4.2.3: the longest run of two or more zero groups among eight, the first on a
+ * tie, as `start * 8 + length % 8` (a run of all eight groups is start 0, length 0 → 8); −1 if none.
+ */
+export function longestZeroRun(g: ArrayLike<number>): number {
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  return bestAt < 0 ? -1 : bestAt * 8 + (bestLen & 7);
+}
+
 /** RFC 5952 §4: lower case, leading zeros dropped, the longest run (≥ 2) of zero groups as `::`,
  *  the first one on a tie; IPv4-mapped (::ffff:0:0/96) shown with a dotted quad (§5). */
 export function ipv6ToString(a: Ipv6 | readonly number[]): string {
@@ -38,22 +61,10 @@ export function ipv6ToString(a: Ipv6 | readonly number[]): string {
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
     return `::ffff:${ipv4ToString(a[3] >>> 0)}`;
   }
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestAt < 0) return g.map((x) => x.toString(16)).join(':');
+  const run = longestZeroRun(g);
+  if (run < 0) return g.map((x) => x.toString(16)).join(':');
+  const bestAt = run >>> 3;
+  const bestLen = run & 7 || 8;
   const left = g
     .slice(0, bestAt)
     .map((x) => x.toString(16))

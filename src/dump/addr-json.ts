@@ -5,6 +5,7 @@
  * runtime); now 58 and 135 ns. Text exactly as src/core/addr.ts makes it (RFC 5952 for IPv6): a
  * property test (test/dump/out.test.ts) compares the two.
  */
+import { longestZeroRun } from '../core/addr.js';
 import { L16 } from './out.js';
 
 /** Room a writer may touch: the text plus the slack of its last 4-byte store. */
@@ -106,21 +107,9 @@ export function writeIpv6(b: Uint8Array, dv: DataView, at: number, a: readonly n
     return at + 1;
   }
   // §4.2.2/4.2.3: the longest run of two or more zero groups becomes "::", the first on a tie.
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
+  const run = longestZeroRun(g);
+  const bestAt = run < 0 ? -1 : run >>> 3;
+  const bestLen = run < 0 ? 1 : run & 7 || 8;
   for (let i = 0; i < 8; i++) {
     if (i === bestAt) {
       b[at++] = 58;

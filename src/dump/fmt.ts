@@ -594,19 +594,24 @@ function writeEpoch(o: ByteOut, sec: number, nsec: number, trim: boolean): void 
   }
   o.num(sec);
   if (trim) {
-    if (nsec === 0) return;
-    let n = nsec;
-    let digits = 9;
-    while (n % 10 === 0) {
-      n /= 10;
-      digits--;
-    }
-    o.byte(46);
-    o.fixed(n, digits);
+    trimmedFraction(o, nsec);
     return;
   }
   o.byte(46);
   o.fixed(nsec, 9);
+}
+
+/** `.5` for 500000000 ns, nothing for 0: the fraction as the shortest JSON number writes it. */
+function trimmedFraction(o: ByteOut, nsec: number): void {
+  if (nsec === 0) return;
+  let n = nsec;
+  let digits = 9;
+  while (n % 10 === 0) {
+    n /= 10;
+    digits--;
+  }
+  o.byte(46);
+  o.fixed(n, digits);
 }
 
 /** `,"time":1.5,"time_epoch":"1.500000000"`: the seconds' digits made once, copied for the second. */
@@ -616,16 +621,7 @@ function writeTimes(o: ByteOut, sec: number, nsec: number): void {
     const from = o.length;
     o.uint(sec);
     const to = o.length;
-    if (nsec !== 0) {
-      let n = nsec;
-      let digits = 9;
-      while (n % 10 === 0) {
-        n /= 10;
-        digits--;
-      }
-      o.byte(46);
-      o.fixed(n, digits);
-    }
+    trimmedFraction(o, nsec);
     o.raw(K_EPOCH);
     o.again(from, to);
     o.byte(46);

@@ -363,7 +363,7 @@ function compileJson(header: Header, keyOf: (k: string) => string): LayerEmit | 
         break;
       case 'mac':
         val = 'if (macOk(v)) at = AM(b, dv, at, v); else at = wq(b, at, mac(v));';
-        width = MAC_ROOM + 30;
+        width = MAC_ROOM + 64; // the fallback text of an odd value (NaN…) is longer
         break;
       case 'bytes':
         val = 'at = wh(b, at, u8, v.start, v.end);';

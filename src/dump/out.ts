@@ -120,19 +120,9 @@ export class ByteOut {
   /** Constant ASCII text made by `ascii()`. */
   raw(c: Ascii): void {
     const n = c.n;
+    // + 4: putAscii's last word store may run up to three bytes past the text (overwritten next).
     if (this.at + n + 4 > this.buf.length) this.grow(n + 4);
-    const at = this.at;
-    const from = c.at;
-    if (from !== 0) {
-      // Four bytes per step; the up to three padding bytes past the end are overwritten by what follows.
-      const dv = this.dv;
-      for (let i = 0; i < n; i += 4) dv.setUint32(at + i, POOL_DV.getUint32(from + i, true), true);
-    } else {
-      const buf = this.buf;
-      const b = c.u8;
-      for (let i = 0; i < n; i++) buf[at + i] = b[i];
-    }
-    this.at = at + n;
+    this.at = putAscii(this.buf, this.dv, this.at, c);
   }
   /** Any bytes, copied as they are. */
   bytes(b: Uint8Array): void {

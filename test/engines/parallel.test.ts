@@ -358,7 +358,13 @@ describe('parallel engines', () => {
         await extract(${JSON.stringify(big)}, { format: 'ndjson', output: a, limit: 4000 }).run();
         const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, batchBytes: 8192, workers: 2 });
         await extract(${JSON.stringify(big)}, { engine: eng, format: 'ndjson', output: b, limit: 4000 }).run();
-        console.log(JSON.stringify({ same: a.bytes().equals(b.bytes()), len: b.bytes().length, started: workerCounts().started }));
+        // The server strategy runs the stream stages in the workers: the bundle carries them too.
+        const re = { reassemble: { ipv4: true, ipv6: true, tcp: true } };
+        const c = sink(), d = sink();
+        await extract(${JSON.stringify(big)}, { format: 'ndjson', output: c, limit: 4000, ...re }).run();
+        const srv = createParallelEngine({ strategy: 'server', minBytes: 0, batchBytes: 8192, workers: 2 });
+        await extract(${JSON.stringify(big)}, { engine: srv, format: 'ndjson', output: d, limit: 4000, ...re }).run();
+        console.log(JSON.stringify({ same: a.bytes().equals(b.bytes()), len: b.bytes().length, sameStreams: c.bytes().equals(d.bytes()), started: workerCounts().started }));
       `;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
       encoding: 'utf8',
@@ -368,7 +374,10 @@ describe('parallel engines', () => {
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.ok(j.len > 1000);
     assert.equal(j.same, true);
-    assert.equal(j.started, 2);
+    assert.equal(j.sameStreams, true);
+    assert.equal(j.started, 4);
+    // `npm run build` bundles the worker (scripts/bundle-worker.mjs); pool.ts starts that file.
+    assert.ok(existsSync(`${DIST}/engines/parallel/worker.bundle.js`), 'dist/ has the worker bundle');
   });
 
   test('server with reassembly: NDJSON byte-identical and the same results on every corpus capture', {

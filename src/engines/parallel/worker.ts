@@ -54,9 +54,8 @@ port.on('message', (msg: Job | StreamIn | StreamOut | StreamEnd | SlotSet) => {
       slot === undefined
         ? encode.job(job)
         : encode.job({ ...job, buf: undefined, meta: slot.meta }, slot.out, slot.input, slot.place);
-    const t = [r.offsets.buffer as ArrayBuffer];
-    if (r.out !== undefined) t.push(r.out);
-    port.postMessage(r, t);
+    // Copied, not transferred: NO_DETACH in pool.ts (a detach deoptimizes this whole thread).
+    port.postMessage(r);
   } catch (e) {
     port.postMessage({ seq: job.seq, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }

@@ -24,6 +24,13 @@ export interface ReadOptions extends SourceOptions, ParserOptions {
    * without reuse its mostly idle main thread let chunk buffers pile up into full GCs.
    */
   readonly reuseBuffers?: boolean;
+  /**
+   * Plain files: where a chunk is read, `bytes` long (chunk size plus headroom for a record cut
+   * by the previous chunk), or undefined for a buffer of the reader's own. A buffer given here is
+   * the caller's: the reader fills and parses it once and never reuses it. The parallel engine
+   * reads straight into a worker's shared slot, so nothing is copied to hand the chunk over.
+   */
+  readonly buffer?: (bytes: number) => Uint8Array | undefined;
 }
 
 function newInfo(format: 'pcap' | 'pcapng', compression: readonly string[]): CaptureInfo {
@@ -142,20 +149,23 @@ async function* plainFile(
   const size = opts.chunkSize ?? DEFAULT_CHUNK;
   let pos = 0;
   const spare: Uint8Array[] = [];
-  const readNext = (): Promise<{ buf: Uint8Array; n: number }> => {
+  type Read = { buf: Uint8Array; n: number; lent: boolean };
+  const readNext = (): Promise<Read> => {
+    const lent = opts.buffer?.(HEADROOM + size);
     // Not zeroed (allocUnsafeSlow): every byte parsed is read from the file or copied in first; a
     // plain Uint8Array over it, so decoders see one array class whatever the source.
-    const buf = spare.pop() ?? new Uint8Array(Buffer.allocUnsafeSlow(HEADROOM + size).buffer, 0, HEADROOM + size);
+    const buf =
+      lent ?? spare.pop() ?? new Uint8Array(Buffer.allocUnsafeSlow(HEADROOM + size).buffer, 0, HEADROOM + size);
     const at = pos;
     pos += size;
     return fh.read(buf, HEADROOM, size, at).then(
-      (r) => ({ buf, n: r.bytesRead }),
+      (r) => ({ buf, n: r.bytesRead, lent: lent !== undefined }),
       (e) => {
         throw new PcapkitError('ERR_IO', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
       },
     );
   };
-  let pending: Promise<{ buf: Uint8Array; n: number }> | undefined;
+  let pending: Promise<Read> | undefined;
   try {
     let parser: (RecordParser & { setBase(n: number): void }) | undefined;
     let left: Uint8Array | undefined;
@@ -165,10 +175,10 @@ async function* plainFile(
     pending = readNext();
     for (;;) {
       if (opts.signal?.aborted) throw abortError(opts.signal);
-      const { buf, n }: { buf: Uint8Array; n: number } = await pending;
-      // Asked for the next batch: the previous chunk's buffer is free again.
+      const { buf, n, lent }: Read = await pending;
+      // Asked for the next batch: the previous chunk's buffer is free again (if it is ours).
       if (opts.reuseBuffers && prev !== undefined) spare.push(prev);
-      prev = buf;
+      prev = lent ? undefined : buf;
       pending = n === size ? readNext() : undefined;
       if (n === 0) break;
       opts.onRead?.(n);

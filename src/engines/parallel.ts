@@ -47,6 +47,7 @@ import {
   M_SECTION,
   M_START,
   META,
+  SLOT_FRAMES,
 } from './parallel/encode.js';
 import { type Target, WorkerPool } from './parallel/pool.js';
 import { streamsRun } from './parallel/server.js';
@@ -60,8 +61,8 @@ export interface ParallelOptions {
   /** Captured bytes per job (default 1 MiB). */
   readonly batchBytes?: number;
   /**
-   * Shared job slots per worker (default 6): jobs queued or answered but not yet written out use
-   * one each; more fall back to buffers of their own, transferred.
+   * Shared job slots per worker (default 10): chunks being read, and jobs queued or answered but
+   * not yet written out, use one each; more fall back to buffers of their own, copied.
    */
   readonly slots?: number;
   /** Let the main thread encode batches when all workers are busy (default true). */
@@ -187,15 +188,19 @@ interface RunConfig {
 }
 
 function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunConfig): EncodedRun {
-  // Records are copied out of each chunk before the next is asked for: read buffers can be reused.
+  // Chunks are read into free worker slots where there is one (`lend`): such a chunk is a job as
+  // it stands. Into the reader's own buffers otherwise, whose records are copied out (or encoded)
+  // before the next chunk is asked for: those buffers can be reused.
   // Read chunks of a batch each: a batch never spans two reads (see below), so smaller chunks
   // would mean more, smaller jobs (each a message, a wake-up and a sink write).
+  let lend: ((bytes: number) => Uint8Array | undefined) | undefined;
   const reader = readCapture(path, {
     handlers: o.registry,
     chunkSize: Math.max(rc.batchBytes, 1 << 16),
     ...o.read,
     signal: o.signal,
     reuseBuffers: true,
+    buffer: (bytes) => lend?.(bytes),
   });
   const limit = o.limit ?? Number.POSITIVE_INFINITY;
   const cfg: JobConfig = {
@@ -229,6 +234,36 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     const localOut = Math.max(1 << 16, rc.batchBytes * 8);
     const leases = new Leases(pool, outputs);
     const copySlots = enc.encoding !== 'ndjson';
+    // Slots lent to the reader, oldest first. A chunk's batch claims its slot; slots of chunks read
+    // before it without one (no frames, or a record merged into a buffer of its own) are free again.
+    const lent: Target[] = [];
+    lend = (bytes) => {
+      const t = pool.lend(bytes);
+      if (t === undefined) return undefined;
+      lent.push(t);
+      return t.input.subarray(0, bytes);
+    };
+    const claim = (view: Uint8Array): Target | undefined => {
+      for (let i = 0; i < lent.length; i++) {
+        if (!pool.holds(lent[i], view)) continue;
+        for (let j = 0; j < i; j++) pool.release(lent[j]);
+        const t = lent[i];
+        lent.splice(0, i + 1);
+        return t;
+      }
+      return undefined;
+    };
+    // A whole chunk read into slot `t`: one job, encoded by the main thread or t's worker in place.
+    const dispatchInSlot = (raws: readonly RawFrame[], t: Target) => {
+      if (rc.mainShare && pool.minLoad >= 2) {
+        local ??= createEncoder(cfg);
+        const r = local.frames(raws, pcapng, pool.output(t), pool.inPlace(t, raws[0].bytes.u8));
+        fifo.push(entry(jobMeta(raws), Promise.resolve(r), t, undefined));
+      } else {
+        const { job, meta } = describe(seq++, raws, pcapng, cfg, key, t);
+        fifo.push(entry(meta, pool.submit(job, t), t, undefined));
+      }
+    };
 
     const dispatch = () => {
       if (rc.mainShare && pool.minLoad >= 2) {
@@ -258,16 +293,23 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
           infoKnown = true;
         }
         const take = Math.min(raws.length, limit - n);
-        for (let i = 0; i < take; i++) {
-          const r = raws[i];
-          pending.push(r);
-          pendingBytes += r.end - r.start + 16;
-          // A read chunk is a batch; split only chunks well over (a caller's larger chunkSize).
-          if (pendingBytes >= split) dispatch();
+        const t = take > 0 ? claim(raws[0].bytes.u8) : undefined;
+        if (t !== undefined && take <= SLOT_FRAMES)
+          dispatchInSlot(take === raws.length ? raws : raws.slice(0, take), t);
+        else {
+          for (let i = 0; i < take; i++) {
+            const r = raws[i];
+            pending.push(r);
+            pendingBytes += r.end - r.start + 16;
+            // A read chunk is a batch; split only chunks well over (a caller's larger chunkSize).
+            if (pendingBytes >= split) dispatch();
+          }
+          // Never carry frames over to the next read: they would keep this chunk's buffer alive across
+          // an await, into the old generation, and the main thread then spends its time in full GCs.
+          if (pending.length > 0) dispatch();
+          // Everything was copied or encoded out of the chunk: its slot is free again.
+          if (t !== undefined) pool.release(t);
         }
-        // Never carry frames over to the next read: they would keep this chunk's buffer alive across
-        // an await, into the old generation, and the main thread then spends its time in full GCs.
-        if (pending.length > 0) dispatch();
         n += take;
         if (n >= limit) break;
         while (fifo.length >= maxAhead) {
@@ -287,6 +329,9 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
       }
       ok = true;
     } finally {
+      // The reader has ended (its last read awaited): slots still lent hold nothing.
+      lend = undefined;
+      for (const t of lent) pool.release(t);
       leases.drop();
       for (const f of fifo) f.result.catch(() => {});
       await rc.pools.put(pool, ok);
@@ -445,10 +490,7 @@ function pack(
     i = j;
   }
   const { u8, m, slot } = alloc(total, count);
-  const numbers = new Float64Array(count);
-  let capBytes = 0;
-  let wireBytes = 0;
-  let extras: [number, readonly string[] | undefined, RawFrame['opts']][] | undefined;
+  const rows = new MetaRows(m, count);
   let at = 0;
   for (let s = 0; s < spans.length; s += 4) {
     const i0 = spans[s];
@@ -460,7 +502,57 @@ function pack(
     // when both sides are equally aligned, else byte by byte (about ten times slower).
     at += (src.byteOffset + from - at) & 7;
     u8.set(src.subarray(from, to), at);
-    const shift = at - from;
+    rows.add(raws, i0, i1, at - from);
+    at += to - from;
+  }
+  const extras = rows.extras;
+  return {
+    job:
+      slot === undefined
+        ? { seq, cfg, key, buf: u8.buffer, meta: m, slot, count, pcapng, extras }
+        : { seq, cfg, key, buf: undefined, meta: undefined, slot, count, pcapng, extras },
+    meta: rows.meta(),
+  };
+}
+
+/**
+ * A job over frames read straight into slot `t`'s input (one chunk): only their metadata is
+ * written, with offsets from the start of the slot's input.
+ */
+function describe(
+  seq: number,
+  raws: readonly RawFrame[],
+  pcapng: boolean,
+  cfg: JobConfig,
+  key: string,
+  t: Target,
+): { job: Job; meta: JobMeta } {
+  const count = raws.length;
+  const rows = new MetaRows(t.meta, count);
+  rows.add(raws, 0, count, raws[0].bytes.u8.byteOffset - t.input.byteOffset);
+  return {
+    job: { seq, cfg, key, buf: undefined, meta: undefined, slot: t.slot, count, pcapng, extras: rows.extras },
+    meta: rows.meta(),
+  };
+}
+
+/** A job's metadata table (META numbers per frame), filled a run of frames at a time. */
+class MetaRows {
+  readonly numbers: Float64Array;
+  capBytes = 0;
+  wireBytes = 0;
+  extras: [number, readonly string[] | undefined, RawFrame['opts']][] | undefined;
+  constructor(
+    private readonly m: Float64Array,
+    count: number,
+  ) {
+    this.numbers = new Float64Array(count);
+  }
+  /** Frames i0..i1−1, whose bytes sit `shift` further on in the job's input than in their own. */
+  add(raws: readonly RawFrame[], i0: number, i1: number, shift: number): void {
+    const { m, numbers } = this;
+    let capBytes = 0;
+    let wireBytes = 0;
     for (let i = i0; i < i1; i++) {
       const r = raws[i];
       const k = i * META;
@@ -478,17 +570,14 @@ function pack(
       numbers[i] = r.n;
       capBytes += r.end - r.start;
       wireBytes += r.origLen;
-      if (r.comments !== undefined || r.opts !== undefined) (extras ??= []).push([i, r.comments, r.opts]);
+      if (r.comments !== undefined || r.opts !== undefined) (this.extras ??= []).push([i, r.comments, r.opts]);
     }
-    at += to - from;
+    this.capBytes += capBytes;
+    this.wireBytes += wireBytes;
   }
-  return {
-    job:
-      slot === undefined
-        ? { seq, cfg, key, buf: u8.buffer, meta: m, slot, count, pcapng, extras }
-        : { seq, cfg, key, buf: undefined, meta: undefined, slot, count, pcapng, extras },
-    meta: { numbers, capBytes, wireBytes },
-  };
+  meta(): JobMeta {
+    return { numbers: this.numbers, capBytes: this.capBytes, wireBytes: this.wireBytes };
+  }
 }
 
 export const pipelineEngine: ParallelEngine = createParallelEngine({ strategy: 'pipeline' });

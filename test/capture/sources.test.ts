@@ -7,6 +7,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import { readFrames, readFramesSync } from '../../src/api/read-frames.js';
 import { lz4Frames } from '../../src/capture/lz4.js';
+import { readCapture } from '../../src/capture/read.js';
 import { writePcap } from '../../src/capture/write-pcap.js';
 import { collect, collectWithError, frameData, records } from '../helpers/frames.js';
 
@@ -137,4 +138,42 @@ test('lz4: a corrupt stream is an error, never a hang', async () => {
       /* drain */
     }
   });
+});
+
+test("plain files: chunks are read into buffers the caller lends (`buffer`), or the reader's own", async () => {
+  // The parallel engine lends worker slots in one shared memory. Frames read into a lent buffer
+  // must point into it, with the same bytes as a plain read; `undefined` means "use your own",
+  // and records longer than the headroom that cross a chunk boundary are merged elsewhere.
+  const big = records(200, { size: (i) => (i % 50 === 7 ? 70_000 : 20 + ((i * 37) % 900)) });
+  const p = join(dir, 'lend.pcap');
+  writeFileSync(p, writePcap(big));
+  const memory = new SharedArrayBuffer(64 << 20);
+  let next = 0;
+  let asked = 0;
+  const lent = new Set<ArrayBufferLike>();
+  const reader = readCapture(p, {
+    chunkSize: 1 << 16,
+    reuseBuffers: true,
+    buffer: (bytes) => {
+      asked++;
+      if (asked % 3 === 0) return undefined; // every third chunk: the reader's own buffer
+      const u8 = new Uint8Array(memory, next, bytes);
+      next += bytes;
+      lent.add(u8.buffer);
+      return u8;
+    },
+  });
+  const got: Uint8Array[] = [];
+  let inLent = 0;
+  for await (const batch of reader.batches())
+    for (const r of batch) {
+      if (r.bytes.u8.buffer === memory) inLent++;
+      got.push(r.bytes.u8.slice(r.start, r.end));
+    }
+  assert.deepEqual(
+    got,
+    big.map((r) => r.data),
+  );
+  assert.ok(asked >= 5, `${asked} chunks`);
+  assert.ok(inLent > 0 && inLent < big.length, `${inLent} frames read into lent buffers`);
 });

@@ -503,6 +503,37 @@ describe('parallel engines', () => {
     assert.match(got.toString(), /^error: engine 'server' split a flow over two workers/);
   });
 
+  test('chunks read into worker slots: records past the headroom, a slot shortage, NDJSON as default', async () => {
+    // Chunks are read straight into free worker slots (64 KiB chunks here). A record longer than
+    // the reader's 64 KiB headroom that crosses a chunk boundary is merged into a buffer of its
+    // own; with 1 or 2 slots most chunks find none free and take the copying path. Every mix must
+    // give the default engine's bytes.
+    const sizes = [60, 1500, 9000, 70_000, 120, 100_000, 64, 65_600, 3000, 200_000, 80];
+    const packets: Uint8Array[] = [];
+    for (let i = 0; i < 300; i++) {
+      const n = sizes[i % sizes.length];
+      const body = new Uint8Array(n);
+      for (let k = 0; k < n; k++) body[k] = (k * 7 + i) & 255;
+      packets.push(
+        build(
+          ethernet.make(),
+          ipv4.make({ src: ip('10.1.0.1'), dst: ip('10.1.0.2') }),
+          udp.make({ srcport: 5000 + (i % 7), dstport: 9 }),
+          payload(body),
+        ),
+      );
+    }
+    const file = join(dir, 'jumbo.pcap');
+    writeFileSync(file, writePcap(packets.map((data, i) => ({ data, tsSec: 1_000_000 + i, tsNsec: i }))));
+    const want = await report(file, 'default', 'ndjson');
+    for (const slots of [1, 2, 10]) {
+      const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, batchBytes: 1 << 16, workers: 1, slots });
+      const got = await report(file, eng, 'ndjson');
+      assert.ok(got.equals(want), `slots ${slots}: pipeline NDJSON differs from default`);
+    }
+    await noLiveWorkers();
+  });
+
   test('pipeline with reassembly stays single-threaded and warns', async () => {
     const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, workers: 2 });
     const before = workerCounts().started;

@@ -148,9 +148,11 @@ export interface Encoder {
   job(job: Job, into?: Uint8Array, input?: Uint8Array, place?: InPlace): JobResult;
   /**
    * Frames straight from the reader (the main thread's share: nothing packed or copied), written
-   * into `into` when they fit (`out` undefined in the result) or a buffer of their own.
+   * into `into` when they fit (`out` undefined in the result) or a buffer of their own. With
+   * `place`, the frames were read into a slot's input and `into` is that slot's output: payload
+   * hex is written in place.
    */
-  frames(raws: readonly RawFrame[], pcapng: boolean, into?: Uint8Array): JobResult;
+  frames(raws: readonly RawFrame[], pcapng: boolean, into?: Uint8Array, place?: InPlace): JobResult;
 }
 
 export function createEncoder(cfg: JobConfig): Encoder {
@@ -217,6 +219,6 @@ export function createEncoder(cfg: JobConfig): Encoder {
         into,
         place,
       ),
-    frames: (raws, pcapng, into) => run(-1, undefined, raws.length, pcapng, (i) => raws[i], into),
+    frames: (raws, pcapng, into, place) => run(-1, undefined, raws.length, pcapng, (i) => raws[i], into, place),
   };
 }

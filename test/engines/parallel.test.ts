@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { generate } from '../../bench/generate.js';
 import { extract } from '../../src/api/extract.js';
 import { writePcap } from '../../src/capture/write-pcap.js';
@@ -530,6 +531,55 @@ describe('parallel engines', () => {
       const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, batchBytes: 1 << 16, workers: 1, slots });
       const got = await report(file, eng, 'ndjson');
       assert.ok(got.equals(want), `slots ${slots}: pipeline NDJSON differs from default`);
+    }
+    await noLiveWorkers();
+  });
+
+  test("property: any record sizes, chunk size and slot count give the default engine's NDJSON", async () => {
+    // Records from empty to several chunks long, chunks of 64–192 KiB, 1–4 slots: chunks with no
+    // complete record, records merged past the headroom, slots running out. One pool per slot
+    // count, kept between runs.
+    const engines = new Map<number, ParallelEngine>();
+    let k = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.integer({ min: 0, max: 1600 }), fc.integer({ min: 60_000, max: 300_000 })), {
+            minLength: 1,
+            maxLength: 60,
+          }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 4 }),
+          async (sizes, chunk64k, slots) => {
+            const file = join(dir, `prop-${k++}.pcap`);
+            const recs = sizes.map((n, i) => {
+              const data = new Uint8Array(n);
+              for (let j = 0; j < n; j += 97) data[j] = (i + j) & 255;
+              return { data, tsSec: 1_700_000_000 + i, tsNsec: i * 1000 };
+            });
+            writeFileSync(file, writePcap(recs));
+            let eng = engines.get(slots * 10 + chunk64k);
+            if (eng === undefined) {
+              eng = createParallelEngine({
+                strategy: 'pipeline',
+                minBytes: 0,
+                batchBytes: chunk64k << 16,
+                workers: 1,
+                slots,
+                keepAlive: true,
+              });
+              engines.set(slots * 10 + chunk64k, eng);
+            }
+            const want = await report(file, 'default', 'ndjson');
+            const got = await report(file, eng, 'ndjson');
+            rmSync(file);
+            return got.equals(want);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    } finally {
+      for (const e of engines.values()) await e.close();
     }
     await noLiveWorkers();
   });

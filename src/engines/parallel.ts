@@ -1,11 +1,13 @@
 /**
  * The parallel engines, `pipeline` and `server` (PyPCAPKit's multiprocessing strategies), on
- * worker_threads. The main thread frames records (cheap: src/capture/read.ts) and packs batches of
- * raw record bytes into a worker's shared slot; the worker dissects AND encodes the report records
+ * worker_threads. The main thread reads each chunk of the file straight into a free shared slot of
+ * a worker and frames its records (cheap: src/capture/read.ts), so a job is the chunk as it lies
+ * plus a table of record offsets (chunks read elsewhere, when no slot was free, are packed into
+ * one by copying); the worker dissects AND encodes the report records
  * (the same emitters as the default engine, so NDJSON is byte-for-byte the same) straight into the
  * slot's output; the main thread hands those bytes to the sink in frame order, uncopied, and the
  * slot takes a new job only once the sink has written them (`EncodedBatch.keep`). The main thread
- * also encodes a share of the batches itself, from the read buffer, whenever every worker has two
+ * also encodes a share of the batches itself, in the chunk's slot, whenever every worker has two
  * queued, so both cores stay busy.
  *
  * Routes, cheapest correct one first:

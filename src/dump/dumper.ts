@@ -69,7 +69,9 @@ export interface Dumper {
 /**
  * Frames encoded by workers: `records` holds one frame record per frame, record i spanning
  * `offsets[i]..offsets[i + 1]`. For 'ndjson' a record is the frame's JSON line (newline included);
- * for 'json' it is the frame's JSON object (the report adds `"Frame N":` and capture blocks).
+ * for 'json' it is the frame's JSON object; for 'json-report' it is the JSON report's text for the
+ * frame, `,\n"Frame N":` and the object (the report drops the comma before its first frame and adds
+ * capture blocks).
  */
 export interface EncodedBatch {
   readonly count: number;
@@ -87,7 +89,7 @@ export interface EncodedBatch {
 }
 
 /** Record encodings a worker can produce (the built-in JSON emitters of src/dump/fmt.ts). */
-export type RecordEncoding = 'ndjson' | 'json';
+export type RecordEncoding = 'ndjson' | 'json' | 'json-report';
 
 export interface DumperFactory {
   /** Format name for `-f`: 'json'. */

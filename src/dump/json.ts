@@ -15,6 +15,16 @@ const FRAME_FIRST = ascii('\n"Frame ');
 const FRAME_NEXT = ascii(',\n"Frame ');
 const FRAME_END = ascii('":');
 
+/**
+ * A frame's head in the report, `,\n"Frame N":` (`\n"Frame N":` for the document's first frame).
+ * Workers write it before each record ('json-report' encoding), so a batch goes out as it is.
+ */
+export function writeFrameHead(out: ByteOut, n: number, first: boolean): void {
+  out.raw(first ? FRAME_FIRST : FRAME_NEXT);
+  out.uint(n);
+  out.raw(FRAME_END);
+}
+
 class JsonDumper implements Dumper {
   private fmt: Formatter | undefined;
   private blocks: BlockTracker | undefined;
@@ -51,29 +61,31 @@ class JsonDumper implements Dumper {
         const b = this.entries(this.blocks.take(f.n));
         if (b !== '') out.str(b);
       }
-      out.raw(this.first ? FRAME_FIRST : FRAME_NEXT);
-      out.uint(f.n);
-      out.raw(FRAME_END);
+      writeFrameHead(out, f.n, this.first);
       fmt.safeWriteJson(f, out);
       this.first = false;
     }
     return this.sink.write(out.take());
   }
 
+  // Records encoded 'json-report': each already starts with its frame's head.
   writeEncoded(b: EncodedBatch) {
-    const out = this.out;
     const rec = b.records;
     const off = b.offsets;
-    for (let i = 0; i < b.count; i++) {
+    const count = b.count;
+    if (count === 0) return;
+    // Blocks are due in order of frame number: none before the batch's last frame, none inside it.
+    if (!this.first && !this.blocks?.due(b.numbers[count - 1]))
+      return this.sink.write(rec.subarray(off[0], off[count]), b.keep?.());
+    const out = this.out;
+    for (let i = 0; i < count; i++) {
       const n = b.numbers[i];
       if (this.blocks?.due(n)) {
         const s = this.entries(this.blocks.take(n));
         if (s !== '') out.str(s);
       }
-      out.raw(this.first ? FRAME_FIRST : FRAME_NEXT);
-      out.uint(n);
-      out.raw(FRAME_END);
-      out.bytes(rec.subarray(off[i], off[i + 1]));
+      // The document's first frame: its head without the comma.
+      out.bytes(rec.subarray(off[i] + (this.first ? 1 : 0), off[i + 1]));
       this.first = false;
     }
     return this.sink.write(out.take());
@@ -89,6 +101,6 @@ class JsonDumper implements Dumper {
 export const json: DumperFactory = {
   name: 'json',
   extension: '.json',
-  encoding: 'json',
+  encoding: 'json-report',
   create: (sink, ctx) => new JsonDumper(sink, ctx),
 };

@@ -235,7 +235,8 @@ function encodedRun(path: string, o: EngineOptions, enc: EncodeRequest, rc: RunC
     // A batch of up to 1.5 × batchBytes encodes to about 4.5 × batchBytes of NDJSON with bytes.
     const localOut = Math.max(1 << 16, rc.batchBytes * 8);
     const leases = new Leases(pool, outputs);
-    const copySlots = enc.encoding !== 'ndjson';
+    // A dumper of bare 'json' records copies each one out (see finish()); the others write slots whole.
+    const copySlots = enc.encoding === 'json';
     // Slots lent to the reader, oldest first. A chunk's batch claims its slot; slots of chunks read
     // before it without one (no frames, or a record merged into a buffer of its own) are free again.
     const lent: Target[] = [];

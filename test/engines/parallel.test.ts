@@ -24,7 +24,9 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { generate } from '../../bench/generate.js';
 import { extract } from '../../src/api/extract.js';
-import { writePcap } from '../../src/capture/write-pcap.js';
+import { writePcap, writePcapng } from '../../src/capture/write-pcap.js';
+import type { DumperFactory } from '../../src/dump/dumper.js';
+import { reportFormatter } from '../../src/dump/fmt.js';
 import { defaultEngines } from '../../src/engines/index.js';
 import { WorkerPool, workerCounts } from '../../src/engines/parallel/pool.js';
 import { createParallelEngine, type ParallelEngine } from '../../src/engines/parallel.js';
@@ -582,6 +584,72 @@ describe('parallel engines', () => {
       for (const e of engines.values()) await e.close();
     }
     await noLiveWorkers();
+  });
+
+  test("a user's dumper of bare 'json' records gets each frame's JSON object, as the default engine formats it", async () => {
+    // The built-in JSON report takes 'json-report' records (frame heads included); 'json' stays
+    // the plain object per frame for third-party formats.
+    const made: string[][] = [];
+    const bare: DumperFactory = {
+      name: 'bare',
+      extension: '.bare',
+      encoding: 'json',
+      create: (_sink, ctx) => {
+        const got: string[] = [];
+        made.push(got);
+        let fmt: ReturnType<typeof reportFormatter> | undefined;
+        return {
+          open: (info) => {
+            fmt = reportFormatter(ctx, info);
+          },
+          write: (frames) => {
+            for (const f of frames) got.push(fmt!.json(f));
+          },
+          writeEncoded: (b) => {
+            for (let i = 0; i < b.count; i++)
+              got.push(Buffer.from(b.records.subarray(b.offsets[i], b.offsets[i + 1])).toString('latin1'));
+          },
+          close: async () => {},
+        };
+      },
+    };
+    await extract(big, { format: bare, output: collector(), limit: 3000 }).run();
+    await extract(big, { engine: forced, format: bare, output: collector(), limit: 3000 }).run();
+    assert.equal(made.length, 2);
+    assert.equal(made[0].length, 3000);
+    assert.deepEqual(made[1], made[0]);
+    assert.ok(made[1][0].startsWith('{'));
+  });
+
+  test('JSON report: interface blocks that turn up mid-file land between the same frames as with the default engine', async () => {
+    // Workers write each frame's head (`,\n"Frame N":`); the report writes a batch whole unless
+    // it is the first or a capture block is due inside it, then record by record.
+    const recs = [];
+    for (let i = 0; i < 3000; i++)
+      recs.push({
+        data: build(
+          ethernet.make(),
+          ipv4.make({ src: ip('10.2.0.1'), dst: ip('10.2.0.2') }),
+          udp.make({ srcport: 7, dstport: 9 }),
+          payload(`frame ${i}`),
+        ),
+        tsSec: 1_600_000_000 + i,
+        tsNsec: 0,
+        iface: i < 1000 ? 0 : i < 2200 ? 1 : 2,
+      });
+    const file = join(dir, 'ifaces.pcapng');
+    writeFileSync(file, writePcapng(recs));
+    const want = await report(file, 'default', 'json');
+    assert.deepEqual(
+      want
+        .toString()
+        .split('\n')
+        .flatMap((l, i) => (l.startsWith('"Interface Description') ? [i] : [])),
+      [2, 1003, 2204],
+    );
+    const got = await report(file, forced, 'json');
+    assert.ok(got.equals(want), 'pipeline JSON differs from default');
+    JSON.parse(got.toString());
   });
 
   test('pipeline with reassembly stays single-threaded and warns', async () => {

@@ -9,6 +9,7 @@ import { createDissector, type DissectOptions } from '../../core/dissect.js';
 import type { PacketOptions, RawFrame } from '../../core/frame.js';
 import type { RecordEncoding } from '../../dump/dumper.js';
 import { Formatter } from '../../dump/fmt.js';
+import { writeFrameHead } from '../../dump/json.js';
 import { ascii, ByteOut, type InPlace } from '../../dump/out.js';
 import { defaultRegistry } from '../../protocols/index.js';
 
@@ -164,6 +165,7 @@ export function createEncoder(cfg: JobConfig): Encoder {
   });
   const fmts: (Formatter | undefined)[] = [undefined, undefined];
   const suffix = cfg.encoding === 'ndjson' ? NL : undefined;
+  const head = cfg.encoding === 'json-report';
   // Jobs without a slot write into `own`: `shared` points into the last job's slot, which the
   // main thread may be writing out or have lent to the next job.
   let own: ByteOut | undefined;
@@ -190,6 +192,7 @@ export function createEncoder(cfg: JobConfig): Encoder {
     for (let i = 0; i < n; i++) {
       const f = dissect(records(i));
       offsets[i] = out.length;
+      if (head) writeFrameHead(out, f.n, false);
       fmt.safeWriteJson(f, out, suffix);
       const iss = f.issues;
       for (let j = 0; j < iss.length; j++) issues.push([i, iss[j].kind, iss[j].code, f.linktype]);

@@ -19,6 +19,7 @@ import { createDissector } from '../../core/dissect.js';
 import type { Ipv6 } from '../../core/fields.js';
 import type { Frame, PacketOptions } from '../../core/frame.js';
 import { Formatter, writePlain } from '../../dump/fmt.js';
+import { writeFrameHead } from '../../dump/json.js';
 import { ascii, ByteOut } from '../../dump/out.js';
 import { defaultRegistry } from '../../protocols/index.js';
 import { pairKey, type Transport } from '../../stages/flow-key.js';
@@ -285,6 +286,7 @@ class StreamWorker {
     const issues: [number, string, string, number][] = [];
     const stored: Stored[] = [];
     const suffix = this.cfg.encoding === 'ndjson' ? NL : undefined;
+    const head = this.cfg.encoding === 'json-report';
     const out = this.out;
     for (let i = 0; i < n; i++) {
       const fr = frames[i];
@@ -315,6 +317,7 @@ class StreamWorker {
         bytes: this.cfg.bytes,
       }));
       offsets[i] = out.length;
+      if (head) writeFrameHead(out, fr.n, false);
       fmt.safeWriteJson(fr, out, suffix);
       const iss = fr.issues;
       for (let j = 0; j < iss.length; j++) issues.push([i, iss[j].kind, iss[j].code, fr.linktype]);

@@ -25,6 +25,7 @@
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { isPlainCaptureFile, readCapture } from '../capture/read.js';
 import type { Input } from '../capture/source.js';
 import type { RawFrame } from '../core/frame.js';
@@ -111,9 +112,10 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
 
   /** Whether this input is worth the workers. */
   function big(input: Input): boolean {
-    if (typeof input !== 'string' || input === '-' || !isPlainCaptureFile(input)) return false;
+    const path = pathOf(input);
+    if (path === undefined || !isPlainCaptureFile(path)) return false;
     try {
-      return statSync(input).size >= minBytes;
+      return statSync(path).size >= minBytes;
     } catch {
       return false;
     }
@@ -127,7 +129,13 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
         : 'worker threads dissect and encode reports; reassembly and flow numbering in workers too, flows routed by address pair',
     supports: FEATURES,
     open(input: Input, o: EngineOptions): EngineRun {
-      if (o.warn && big(input)) {
+      const stream = o.warn !== undefined && streamed(input, minBytes);
+      if (stream !== undefined)
+        o.warn!(
+          'W_ENGINE_FEATURE',
+          `engine '${name}' reads ${stream} single-threaded; it is parallel for plain pcap/pcapng files`,
+        );
+      else if (o.warn && big(input)) {
         const why =
           o.registry !== defaultRegistry
             ? 'a user registry or decode-as rules'
@@ -152,14 +160,14 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
         // fewer than 3 cores the stages stay single-threaded unless the caller sets `workers`.
         if (p.workers === undefined && availableParallelism() < 3) return undefined;
         const n = streamWorkers();
-        return streamsRun(input as string, o, enc, enc.streams, {
+        return streamsRun(pathOf(input)!, o, enc, enc.streams, {
           workers: n,
           batchBytes,
           pool: () => pools.get(n),
           done: (pool, ok) => pools.put(pool, ok),
         });
       }
-      return encodedRun(input as string, o, enc, {
+      return encodedRun(pathOf(input)!, o, enc, {
         name,
         workers: workers(),
         pools,
@@ -174,6 +182,31 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
       await k?.terminate();
     },
   };
+}
+
+/**
+ * What makes a run single-threaded before any option does: stdin and streams (one reader, no file
+ * to share out), or a compressed capture of at least `minBytes` (one decompression stream). Small
+ * files are not worth the workers and say nothing.
+ */
+function streamed(input: Input, minBytes: number): string | undefined {
+  if (input === '-') return 'stdin';
+  const path = pathOf(input);
+  if (path === undefined) return input instanceof Uint8Array ? 'bytes in memory' : 'streams';
+  if (isPlainCaptureFile(path)) return undefined;
+  try {
+    const st = statSync(path);
+    return st.isFile() && st.size >= minBytes ? 'compressed captures' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file an input names (a path or a file: URL), if it names one. */
+function pathOf(input: Input): string | undefined {
+  if (typeof input === 'string') return input === '-' ? undefined : input;
+  if (input instanceof URL && input.protocol === 'file:') return fileURLToPath(input);
+  return undefined;
 }
 
 interface PoolSource {

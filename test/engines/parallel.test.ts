@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { generate } from '../../bench/generate.js';
 import { extract } from '../../src/api/extract.js';
@@ -323,6 +323,28 @@ describe('parallel engines', () => {
     assert.equal(n, 50);
     assert.deepEqual(warnings, ['W_ENGINE_FEATURE']);
     assert.equal(workerCounts().started, before);
+    await noLiveWorkers();
+  });
+
+  test('a stream input says it runs single-threaded; a file: URL runs in parallel', async () => {
+    const eng = createParallelEngine({ strategy: 'pipeline', minBytes: 0, workers: 1 });
+    const want = await report(big, 'default', 'ndjson', { limit: 2000 });
+    const before = workerCounts().started;
+    const warnings: string[] = [];
+    const messages: string[] = [];
+    const onWarning = (w: { code: string; message: string }) => {
+      warnings.push(w.code);
+      messages.push(w.message);
+    };
+    const viaStream = await report(createReadStream(big) as never, eng, 'ndjson', { limit: 2000, onWarning });
+    assert.ok(viaStream.equals(want));
+    assert.deepEqual(warnings, ['W_ENGINE_FEATURE']);
+    assert.match(messages[0], /reads streams single-threaded/);
+    assert.equal(workerCounts().started, before, 'no worker for a stream');
+    const viaUrl = await report(pathToFileURL(big) as never, eng, 'ndjson', { limit: 2000, onWarning });
+    assert.ok(viaUrl.equals(want));
+    assert.equal(warnings.length, 1, 'no warning for a file: URL');
+    assert.equal(workerCounts().started, before + 1, 'a file: URL is a plain file');
     await noLiveWorkers();
   });
 

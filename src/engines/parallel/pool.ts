@@ -209,17 +209,12 @@ export class WorkerPool {
   /**
    * A free slot's input, `bytes` long at its start, for the reader to read a chunk into: the
    * chunk is then a job's input as it stands (nothing packed). Only slots in a WebAssembly memory
-   * are lent, so whoever encodes the job hex-encodes in place. `slotOf()` finds the slot again.
+   * are lent, so whoever encodes the job hex-encodes in place. `holds()` finds the slot a
+   * batch's frames were read into.
    */
   lend(bytes: number): Target | undefined {
-    if (bytes > SLOT_IN || this.slots.length === 0) return undefined;
-    const w = this.least();
-    const s = this.slots[w];
-    if (s.memory === undefined) return undefined;
-    const k = s.free.pop();
-    if (k === undefined) return undefined;
-    const b = s.bufs[k];
-    return { worker: w, slot: k, input: b.input, meta: b.meta };
+    if (this.slots.length === 0 || this.slots[this.least()].memory === undefined) return undefined;
+    return this.acquire(bytes, 0);
   }
 
   /** Whether `u8` lies inside the input of lent slot `t`. */

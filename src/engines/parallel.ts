@@ -129,7 +129,7 @@ export function createParallelEngine(p: ParallelOptions): ParallelEngine {
         : 'worker threads dissect and encode reports; reassembly and flow numbering in workers too, flows routed by address pair',
     supports: FEATURES,
     open(input: Input, o: EngineOptions): EngineRun {
-      const stream = o.warn !== undefined && streamed(input, minBytes);
+      const stream = o.warn === undefined ? undefined : streamed(input, minBytes);
       if (stream !== undefined)
         o.warn!(
           'W_ENGINE_FEATURE',

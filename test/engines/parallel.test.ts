@@ -31,7 +31,7 @@ import { defaultEngines } from '../../src/engines/index.js';
 import { WorkerPool, workerCounts } from '../../src/engines/parallel/pool.js';
 import { createParallelEngine, type ParallelEngine } from '../../src/engines/parallel.js';
 import { build, ip, payload } from '../../src/index.js';
-import { ethernet, geneve, ipv4, udp } from '../../src/protocols/index.js';
+import { defaultRegistry, ethernet, geneve, ipv4, udp } from '../../src/protocols/index.js';
 import { corpusFiles, corpusPath, SKIP_NO_CORPUS } from '../helpers/corpus.js';
 
 /** A Writable that keeps everything written; `fail` makes writes error after that many bytes. */
@@ -345,6 +345,11 @@ describe('parallel engines', () => {
     assert.ok(viaUrl.equals(want));
     assert.equal(warnings.length, 1, 'no warning for a file: URL');
     assert.equal(workerCounts().started, before + 1, 'a file: URL is a plain file');
+    // Engines are public: opened with no `warn`, a stream input still reads (and says nothing).
+    let frames = 0;
+    for await (const b of eng.open(createReadStream(big) as never, { registry: defaultRegistry, limit: 100 }).batches())
+      frames += b.length;
+    assert.equal(frames, 100);
     await noLiveWorkers();
   });
 
